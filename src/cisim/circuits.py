@@ -1,0 +1,131 @@
+"""Small circuits: the conditional rotation with its on-indicator, and its exact forward pass.
+
+Source: "Rotations in Superposition" (Linsefors & Bushnaq, 2025), §3 and §5.1, eqs 5.1–5.6;
+construction.md §1. Each circuit t carries an on-indicator α ∈ {0, 1} and a 2-d vector x, and
+every layer applies a ← ReLU(w_t a + b) with
+
+    neurons 0, 1 (on-indicator):  ReLU(2α − 0.5), ReLU(2α − 1.5)        → α' = a0 − a1 (step function)
+    neurons 2, 3 (rotation):      ReLU(R_t x + 2α − 1)                 → x' = a_{2:3} − α' = R_t x
+
+The weights split into an explicit mean w̄ (the expectation over uniform θ, *not* the sample
+mean; construction.md §1.2) and a per-circuit part Δw_t, as the large-network construction needs.
+
+`n_indicator_pairs = k > 1` gives the redundant-indicator variant (width 2k + 2): every pair,
+and the gate of the rotation neurons, reads the mean of the k pairs, ᾱ = (1/k) Σ_p (a_{2p} − a_{2p+1}).
+k = 1 is exactly the post's circuit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+STEP_LOW, STEP_HIGH = 0.5, 1.5  # ReLU(2α − 0.5) − ReLU(2α − 1.5): flat at 0 below 0.25, at 1 above 0.75
+ROTATION_BIAS = 1.0  # b in the post; every script uses b = 1
+
+
+@dataclass(frozen=True)
+class RotationCircuits:
+    """T rotation circuits with k on-indicator pairs (construction.md §1).
+
+    Attributes
+    ----------
+    angles : float64 ndarray of shape (n_circuits,)
+        θ_t, one rotation angle per circuit, used at every layer.
+    n_indicator_pairs : int
+        k; the circuit width is d_circuit = 2k + 2.
+    """
+
+    angles: np.ndarray
+    n_indicator_pairs: int = 1
+
+    @property
+    def n_circuits(self) -> int:
+        return int(self.angles.shape[0])
+
+    @property
+    def d_circuit(self) -> int:
+        return 2 * self.n_indicator_pairs + 2
+
+    @cached_property
+    def rotations(self) -> np.ndarray:
+        """R_t, float64 ndarray of shape (n_circuits, 2, 2)."""
+        c, s = np.cos(self.angles), np.sin(self.angles)
+        return np.stack([np.stack([c, -s], -1), np.stack([s, c], -1)], -2)
+
+    @cached_property
+    def bias(self) -> np.ndarray:
+        """b, shared by every circuit (post assumption 4), float64 ndarray of shape (d_circuit,)."""
+        k = self.n_indicator_pairs
+        return np.array([-STEP_LOW, -STEP_HIGH] * k + [-ROTATION_BIAS] * 2)
+
+    @cached_property
+    def mean_w(self) -> np.ndarray:
+        """w̄ = E_θ[w_t] (post eq 5.18), float64 ndarray of shape (d_circuit, d_circuit)."""
+        k, d = self.n_indicator_pairs, self.d_circuit
+        gain = 1.0 + ROTATION_BIAS  # 2: the step function's slope and the rotation gate's weight
+        w = np.zeros((d, d))
+        w[:, 0 : 2 * k : 2] = gain / k
+        w[:, 1 : 2 * k : 2] = -gain / k
+        return w
+
+    @cached_property
+    def diff_w(self) -> np.ndarray:
+        """Δw_t = w_t − w̄, float64 ndarray of shape (n_circuits, d_circuit, d_circuit).
+
+        Only the rotation rows are non-zero: cols 2p get −R_t·(1,1)/k, cols 2p+1 get +R_t·(1,1)/k
+        (so the gate reads ᾱ while a_{2:3} − ᾱ = x is rotated), and the rotation block is R_t.
+        """
+        k, d = self.n_indicator_pairs, self.d_circuit
+        rot = self.rotations
+        r1 = rot.sum(-1)  # R_t · (1, 1), shape (T, 2)
+        dw = np.zeros((self.n_circuits, d, d))
+        dw[:, 2 * k :, 0 : 2 * k : 2] = -r1[:, :, None] / k
+        dw[:, 2 * k :, 1 : 2 * k : 2] = r1[:, :, None] / k
+        dw[:, 2 * k :, 2 * k :] = rot
+        return dw
+
+    def weights(self, circuits: np.ndarray | None = None) -> np.ndarray:
+        """w_t = w̄ + Δw_t for the given circuit indices (all if None): shape (..., d, d)."""
+        dw = self.diff_w if circuits is None else self.diff_w[circuits]
+        return self.mean_w + dw
+
+    def encode(self, alpha: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """Layer-0 state a^0 = (1.5α, 0.5α, …, x0 + α, x1 + α) (post eq 5.4).
+
+        alpha: shape (...); x: shape (..., 2). Returns shape (..., d_circuit).
+        """
+        alpha = np.asarray(alpha, dtype=float)
+        k = self.n_indicator_pairs
+        pairs = np.stack([STEP_HIGH * alpha, STEP_LOW * alpha], -1)
+        return np.concatenate([np.tile(pairs, k), x + alpha[..., None]], -1)
+
+    def read(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Read-outs α = mean_p(a_{2p} − a_{2p+1}) and x = a_rot − α (post eqs 5.5–5.6).
+
+        a: shape (..., d_circuit). Returns α of shape (...) and x of shape (..., 2).
+        """
+        k = self.n_indicator_pairs
+        alpha = (a[..., 0 : 2 * k : 2] - a[..., 1 : 2 * k : 2]).mean(-1)
+        return alpha, a[..., 2 * k :] - alpha[..., None]
+
+    def forward(self, circuits: np.ndarray, a0: np.ndarray, n_layers: int) -> np.ndarray:
+        """Exact small-circuit forward pass, the ground truth (post eq 5.1).
+
+        circuits: int array of shape (...); a0: shape (..., d_circuit).
+        Returns float64 ndarray of shape (n_layers + 1, ..., d_circuit), layer 0 = a0.
+        """
+        w = self.weights(circuits)
+        out = [np.asarray(a0, dtype=float)]
+        for _ in range(n_layers):
+            out.append(np.maximum(np.einsum("...ij,...j->...i", w, out[-1]) + self.bias, 0.0))
+        return np.stack(out)
+
+
+def draw_rotation_circuits(
+    n_circuits: int, rng: np.random.Generator, n_indicator_pairs: int = 1
+) -> RotationCircuits:
+    """T circuits with θ_t ~ U[0, 2π), one draw per circuit (construction.md §1.1)."""
+    return RotationCircuits(rng.uniform(0.0, 2.0 * np.pi, n_circuits), n_indicator_pairs)

@@ -1,0 +1,76 @@
+"""Large-network designs: how T small circuits are embedded into one ReLU MLP of width D.
+
+Every design is a sibling with one contract, registered in `DESIGNS`:
+
+    allocate(spec, rng) -> dict[str, int ndarray (T, S)]        which neurons each circuit may use
+    build(spec, allocations, rngs) -> (circuits, Network)        the circuits and the large network
+
+Allocations are produced by the pipeline's `allocate` rule and stored; `build` is deterministic
+given them and the seed's random streams (`cisim.seeds`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, NamedTuple
+
+from ..seeds import streams
+from .baseline import allocate_baseline, build_baseline
+from .network import Network
+
+
+class Design(NamedTuple):
+    allocate: Callable
+    build: Callable
+    summary: str
+
+
+DESIGNS = {
+    "baseline": Design(allocate_baseline, build_baseline, "the post's construction: d = 4, shared positions, capped 𝒲"),
+}
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """One large network (glossary: D, T, S, L in the post) and its design."""
+
+    d_model: int  # D, neurons per layer
+    n_circuits: int  # T
+    redundancy: int  # S, large neurons per small-circuit neuron
+    n_layers: int  # L, weight layers (activations 0..L)
+    design: str = "baseline"
+    design_options: dict = field(default_factory=dict)
+    allocation: str = "prime_step"
+    allocation_options: dict = field(default_factory=dict)
+    chi_scale: float = 1.0  # multiplies the suppression constant χ
+
+    def n_blocks(self, d_circuit: int) -> int:
+        """D/d, checked: D must be a multiple of the circuit width."""
+        if self.d_model % d_circuit:
+            raise ValueError(
+                f"d_model={self.d_model} is not allowed: it must be a multiple of the circuit width d_circuit={d_circuit}"
+            )
+        return self.d_model // d_circuit
+
+
+def get_design(name: str) -> Design:
+    if name not in DESIGNS:
+        raise ValueError(f"design.name={name!r} is unknown; choose one of: {', '.join(sorted(DESIGNS))}")
+    return DESIGNS[name]
+
+
+def allocate(spec: NetworkSpec, seed: int) -> dict:
+    """The allocations `spec.design` needs, deterministic given `seed`."""
+    return get_design(spec.design).allocate(spec, streams(seed).allocation)
+
+
+def build(spec: NetworkSpec, seed: int, allocations: dict | None = None):
+    """(circuits, network) for `spec`, deterministic given `seed` (and the allocations)."""
+    design = get_design(spec.design)
+    rngs = streams(seed)
+    if allocations is None:
+        allocations = design.allocate(spec, rngs.allocation)
+    return design.build(spec, allocations, rngs)
+
+
+__all__ = ["DESIGNS", "Design", "Network", "NetworkSpec", "allocate", "build", "get_design"]

@@ -1,0 +1,84 @@
+"""The large network: dense weights per layer, shared biases, and the read-out embedding.
+
+Source: post §5.3–5.5, eqs 5.17–5.30; construction.md §2. Indexing follows the published code:
+activation layers A^0..A^L; W^0 = I (layer 0 is the embedded input, eq 5.25); `weights[l-1]`
+is W^l for l = 1..L−1; `positions[l]` is the embedding in which A^{l+1} is read out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..circuits import RotationCircuits
+from .weights import block_offsets, capped_weights
+
+
+@dataclass(frozen=True)
+class Network:
+    """A constructed large network.
+
+    Attributes
+    ----------
+    weights : tuple of L − 1 float64 ndarrays of shape (d_model, d_model)
+        W^1 … W^{L−1}; rows are output neurons.
+    bias : float64 ndarray of shape (d_model,)
+        B^l, the same in every layer (post eq 5.28): b_i on every neuron of block i.
+    positions : int64 ndarray of shape (n_layers, n_circuits, d_circuit, redundancy)
+        Global index of the large neurons holding small neuron i of circuit t, per layer.
+    block_sizes : tuple of d_circuit ints
+        Widths of the neuron blocks (equal, D/d, in the post's construction).
+    chi : float64 ndarray of shape (n_layers − 1, d_circuit, d_circuit)
+        Suppression constants χ_ij of every weight layer.
+    """
+
+    weights: tuple
+    bias: np.ndarray
+    positions: np.ndarray
+    block_sizes: tuple
+    chi: np.ndarray
+
+    @property
+    def d_model(self) -> int:
+        return int(self.bias.shape[0])
+
+    @property
+    def n_layers(self) -> int:
+        return int(self.positions.shape[0])
+
+    @property
+    def n_circuits(self) -> int:
+        return int(self.positions.shape[1])
+
+    @property
+    def redundancy(self) -> int:
+        return int(self.positions.shape[3])
+
+    @property
+    def n_neurons(self) -> int:
+        """Large-network neurons per layer times layers (excluding the input layer A^0)."""
+        return self.d_model * self.n_layers
+
+    @property
+    def n_parameters(self) -> int:
+        """Weights and biases of the dense network: (L − 1)·D² + L·D (W^0 = I is not counted)."""
+        return len(self.weights) * self.d_model**2 + self.n_layers * self.d_model
+
+
+def layer_positions(local: np.ndarray, block_sizes) -> np.ndarray:
+    """Global positions (…, d, S) from block-local positions (…, S) shared by all d neurons."""
+    offsets = block_offsets(block_sizes)[:-1]
+    return local[..., None, :] + offsets[:, None]
+
+
+def assemble(circuits: RotationCircuits, positions: np.ndarray, block_sizes, chi_scale: float = 1.0) -> Network:
+    """Weights and biases for circuits embedded at `positions` (L, T, d, S) (post eq 5.20)."""
+    built = [
+        capped_weights(circuits.mean_w, circuits.diff_w, positions[l], positions[l - 1], block_sizes, chi_scale)
+        for l in range(1, positions.shape[0])
+    ]
+    d = circuits.d_circuit
+    chi = np.stack([c for _, c in built]) if built else np.zeros((0, d, d))
+    bias = np.repeat(circuits.bias, block_sizes)
+    return Network(tuple(w for w, _ in built), bias, positions, tuple(int(b) for b in block_sizes), chi)
