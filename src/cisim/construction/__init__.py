@@ -2,6 +2,7 @@
 
 Every design is a sibling with one contract, registered in `DESIGNS`:
 
+    blocks(spec) -> dict[str, int]                               n_blocks each allocation may use
     allocate(spec, rng) -> dict[str, int ndarray (T, S)]        which neurons each circuit may use
     build(spec, allocations, rngs) -> (circuits, Network)        the circuits and the large network
 
@@ -15,18 +16,19 @@ from dataclasses import dataclass, field
 from typing import Callable, NamedTuple
 
 from ..seeds import streams
-from .baseline import allocate_baseline, build_baseline
+from .baseline import allocate_baseline, blocks_baseline, build_baseline
 from .network import Network
 
 
 class Design(NamedTuple):
-    allocate: Callable
-    build: Callable
+    blocks: Callable  # spec -> {allocation name: n_blocks}; raises ValueError for infeasible sizes
+    allocate: Callable  # (spec, rng) -> {allocation name: int ndarray (T, S)}
+    build: Callable  # (spec, allocations, rngs) -> (circuits, Network)
     summary: str
 
 
 DESIGNS = {
-    "baseline": Design(allocate_baseline, build_baseline, "the post's construction: d = 4, shared positions, capped 𝒲"),
+    "baseline": Design(blocks_baseline, allocate_baseline, build_baseline, "the post's construction: d = 4, shared positions, capped 𝒲"),
 }
 
 

@@ -25,9 +25,14 @@ def permuted_allocations(local: np.ndarray, n_layers: int, rng: np.random.Genera
     return local[np.stack(perms)]
 
 
+def blocks_baseline(spec) -> dict:
+    """Positions available to each allocation: {"main": n_blocks = D/4}."""
+    return {"main": spec.n_blocks(D_CIRCUIT)}
+
+
 def allocate_baseline(spec, rng: np.random.Generator) -> dict:
     """One allocation of T circuits to S of the n_blocks = D/4 positions: {"main": (T, S)}."""
-    n_blocks = spec.n_blocks(D_CIRCUIT)
+    n_blocks = blocks_baseline(spec)["main"]
     return {"main": allocation.assign(spec.allocation, spec.n_circuits, n_blocks, spec.redundancy, rng, **spec.allocation_options)}
 
 

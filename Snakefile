@@ -1,0 +1,21 @@
+# cisim: Hydra configs → allocate → simulate → gather → plot → publish.
+# Run:     snakemake --workflow-profile profiles/default [--config study=tiny 'overrides=["sim.seeds=[0,1]"]']
+# Report:  snakemake --report reports/report.zip   (same --config as the run)
+from pathlib import Path
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/allocate.smk"
+include: "workflow/rules/simulate.smk"
+include: "workflow/rules/gather.smk"
+
+
+rule all:
+    input:
+        f"{DATA}/summary.nc",
+    default_target: True
+    localrule: True

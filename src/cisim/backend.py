@@ -1,0 +1,33 @@
+"""Array backend selection: numpy on CPU, CuPy on GPU nodes (config group `backend`).
+
+`auto` picks CuPy when it imports and sees a device, else numpy. Asking for `cupy` where no
+GPU exists is an error unless `fallback_to_cpu` is set. Random numbers are always drawn with
+numpy on the host (`cisim.seeds`), so a seed gives the same inputs on every backend.
+"""
+
+from __future__ import annotations
+
+
+def gpu_available() -> bool:
+    try:
+        import cupy
+
+        return cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:  # ImportError, or CUDA driver/runtime errors on machines without a GPU
+        return False
+
+
+def select(name: str, fallback_to_cpu: bool = False) -> str:
+    """Resolve `name` (numpy, cupy, auto) to the backend that will run: "numpy" or "cupy"."""
+    if name == "numpy":
+        return "numpy"
+    if name not in ("cupy", "auto"):
+        raise ValueError(f"backend.name={name!r} is not allowed: numpy, cupy or auto")
+    if gpu_available():
+        return "cupy"
+    if name == "auto" or fallback_to_cpu:
+        return "numpy"
+    raise RuntimeError(
+        "backend.name='cupy' is not available: no CUDA device or no cupy here; "
+        "install cupy-cuda12x on a GPU node, or set backend.fallback_to_cpu=true to run on numpy"
+    )

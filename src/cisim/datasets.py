@@ -1,0 +1,248 @@
+"""The only xarray/netCDF module: datasets in and out, provenance, atomic writes, checks.
+
+Layout of a run file (one per simulation point, all its seeds and z values):
+
+    dims    point (1), seed, n_active, layer, block, trajectory, component
+    coords  point (label), grid, design, allocation, d_model, n_circuits, redundancy, n_layers,
+            chi_scale, superposition_load (along point); seed; n_active; layer; block
+    vars    the per-layer metrics of `cisim.metrics` (point, seed, n_active, layer),
+            active_fraction (… layer, block), x_true / x_est (… trajectory, layer, component),
+            allocation diagnostics (point, seed), n_samples and diverged (point, seed, n_active)
+    attrs   provenance (config JSON and sha256, git commit and dirty flag, backend, versions),
+            wall_time_seconds (total) and wall_times_json (per seed and z)
+
+`gather` combines a study's run files with `xr.combine_by_coords` along `point`.
+Writes go to a temporary file in the target folder and are renamed into place, so a killed job
+never leaves a truncated file under the final name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from . import __version__
+
+CONVENTIONS = "CF-1.12"
+
+VARIABLES = {  # name: (long_name, units)
+    "mse_x_active": ("mean squared error of the rotated vector, active circuits", "1"),
+    "mse_alpha_active": ("mean squared error of the on-indicator, active circuits", "1"),
+    "mse_x_inactive": ("mean squared read-out of the rotated vector, inactive circuits", "1"),
+    "mse_alpha_inactive": ("mean squared read-out of the on-indicator, inactive circuits", "1"),
+    "max_x_active": ("worst-case error norm of the rotated vector, active circuits", "1"),
+    "max_alpha_active": ("worst-case absolute error of the on-indicator, active circuits", "1"),
+    "max_x_inactive": ("worst-case read-out norm of the rotated vector, inactive circuits", "1"),
+    "max_alpha_inactive": ("worst-case absolute read-out of the on-indicator, inactive circuits", "1"),
+    "false_on_rate": ("fraction of inactive circuits read as on (alpha > 0.5)", "1"),
+    "false_off_rate": ("fraction of active circuits read as off (alpha < 0.5)", "1"),
+    "failed_rotation_rate": ("fraction of active circuits with vector error >= 1", "1"),
+    "nonfinite_count": ("number of NaN or Inf activations", "1"),
+    "active_fraction": ("fraction of large-network neurons above 1e-4", "1"),
+    "x_true": ("true rotated vector of the first active circuit", "1"),
+    "x_est": ("read-out of the rotated vector of the first active circuit", "1"),
+    "n_samples": ("number of sampled forward passes", "1"),
+    "diverged": ("1 if any activation was NaN or Inf at any layer", "1"),
+    "max_overlap": ("largest number of positions two circuits share", "1"),
+    "mean_squared_overlap": ("measured E[(X/S)^2] over distinct circuit pairs", "1"),
+    "mean_squared_overlap_formula": ("(T S/n - 1)/(S (T - 1)) for an even overlap-1 design", "1"),
+    "load_min": ("fewest circuits on a used neuron", "1"),
+    "load_max": ("most circuits on a neuron", "1"),
+}
+COORDS = {
+    "point": ("simulation point: grid and network", ""),
+    "grid": ("sweep grid the point belongs to", ""),
+    "design": ("large-network design", ""),
+    "allocation": ("neuron allocation design", ""),
+    "d_model": ("large-network width D", "1"),
+    "n_circuits": ("number of small circuits T", "1"),
+    "redundancy": ("large neurons per small-circuit neuron S", "1"),
+    "n_layers": ("weight layers L", "1"),
+    "chi_scale": ("scale factor on the suppression constant chi", "1"),
+    "superposition_load": ("T (d/D)^2", "1"),
+    "seed": ("random seed", "1"),
+    "n_active": ("active circuits per forward pass z", "1"),
+    "layer": ("activation layer", "1"),
+    "block": ("neuron block (small-circuit neuron index)", "1"),
+}
+POINT_COORDS = ("grid", "design", "allocation", "d_model", "n_circuits", "redundancy", "n_layers", "chi_scale", "superposition_load")
+REQUIRED_SUMMARY_COORDS = ("point", "seed", "n_active", "layer", *POINT_COORDS)
+
+
+class DataError(RuntimeError):
+    """A data file is unreadable or not what the pipeline expects (one line, names the file)."""
+
+
+def git_state(repo: Path) -> tuple[str, int]:
+    """(commit, dirty 0/1) of the repository holding the code, or ("unknown", 1)."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=repo, capture_output=True, text=True, check=True).stdout
+        return commit, int(bool(dirty.strip()))
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown", 1
+
+
+def provenance(config_json: str, backend: str = "numpy", rule: str = "") -> dict:
+    """netCDF-safe provenance attributes (str and numbers only)."""
+    commit, dirty = git_state(Path(__file__).resolve().parents[2])
+    return {
+        "Conventions": CONVENTIONS,
+        "source": f"cisim {__version__}",
+        "references": "Linsefors & Bushnaq, Rotations in Superposition (2025)",
+        "config_json": config_json,
+        "config_sha256": hashlib.sha256(config_json.encode()).hexdigest(),
+        "git_commit": commit,
+        "git_dirty": dirty,
+        "backend": backend,
+        "numpy_version": np.__version__,
+        "xarray_version": xr.__version__,
+        "snakemake_rule": rule,
+    }
+
+
+def _annotate(ds: xr.Dataset) -> xr.Dataset:
+    for name, (long_name, units) in {**VARIABLES, **COORDS}.items():
+        if name in ds.variables:
+            ds[name].attrs.update(long_name=long_name, **({"units": units} if units else {}))
+    return ds
+
+
+def write(ds: xr.Dataset, path: str | os.PathLike) -> None:
+    """Write netCDF atomically: temporary file in the same folder, then rename into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    encoding = {v: {"zlib": True, "complevel": 4} for v in ds.data_vars if ds[v].dtype.kind in "fiu"}
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        ds.to_netcdf(tmp, engine="netcdf4", encoding=encoding)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read(path: str | os.PathLike, rule: str, required: tuple = ()) -> xr.Dataset:
+    """Load a pipeline file, failing with one line that names the file and the rule rebuilding it."""
+    try:
+        ds = xr.load_dataset(path, engine="netcdf4")
+    except Exception as e:  # netCDF4 raises OSError/RuntimeError/ValueError for truncated files
+        raise DataError(f"{path} is unreadable ({type(e).__name__}); delete it and rerun: rule '{rule}' rebuilds it") from None
+    missing = [c for c in required if c not in ds.variables]
+    if ds.attrs.get("source", "").split(" ")[0] != "cisim" or missing:
+        what = f"missing {', '.join(missing)}" if missing else "not written by cisim"
+        raise DataError(f"{path} is not a cisim '{rule}' file ({what}); delete it and rerun: rule '{rule}' rebuilds it")
+    return ds
+
+
+# ---------------------------------------------------------------- allocations
+def allocations_to_dataset(allocations: dict, summaries: dict, attrs: dict) -> xr.Dataset:
+    """allocations: {seed: {name: int (T, S)}}; summaries: {seed: {name: dict of numbers}}."""
+    seeds = sorted(allocations)
+    names = sorted(allocations[seeds[0]])
+    data = {}
+    for name in names:
+        data[f"allocation_{name}"] = (("seed", "circuit", "slot"), np.stack([allocations[s][name] for s in seeds]))
+        for key in ("max_overlap", "mean_squared_overlap", "mean_squared_overlap_formula", "load_min", "load_max"):
+            data[f"{key}_{name}"] = (("seed",), np.array([summaries[s][name][key] for s in seeds]))
+    ds = xr.Dataset(data, coords={"seed": seeds}, attrs=attrs)
+    return _annotate(ds)
+
+
+def read_allocations(path) -> dict:
+    """{seed: {name: int ndarray (T, S)}} from an `allocate` output."""
+    ds = read(path, "allocate", ("seed",))
+    names = [v[len("allocation_") :] for v in ds.data_vars if v.startswith("allocation_")]
+    if not names:
+        raise DataError(f"{path} is not a cisim 'allocate' file (no allocation variables); delete it and rerun: rule 'allocate' rebuilds it")
+    return {int(s): {n: ds[f"allocation_{n}"].sel(seed=s).values.astype(np.int64) for n in names} for s in ds.seed.values}
+
+
+# ---------------------------------------------------------------- runs
+def run_to_dataset(point: dict, label: str, results: dict, allocation_summary: dict, attrs: dict) -> xr.Dataset:
+    """One run file. results: {(seed, n_active): simulate.Result}; allocation_summary: {seed: dict}."""
+    seeds = sorted({s for s, _ in results})
+    zs = sorted({z for _, z in results})
+    first = results[(seeds[0], zs[0])]
+    n_layers = point["n_layers"]
+    n_blocks = first.metrics["active_fraction"].shape[1]
+    data = {}
+    for key in first.metrics:
+        stack = np.stack([np.stack([results[(s, z)].metrics[key] for z in zs]) for s in seeds])[None]
+        dims = ("point", "seed", "n_active", "layer") + (("block",) if key == "active_fraction" else ())
+        data[key] = (dims, stack)
+    for key in ("x_true", "x_est"):
+        n_traj = max(getattr(results[k], key).shape[0] for k in results)
+        arr = np.full((1, len(seeds), len(zs), n_traj, n_layers + 1, 2), np.nan)
+        for i, s in enumerate(seeds):
+            for j, z in enumerate(zs):
+                v = getattr(results[(s, z)], key)
+                arr[0, i, j, : v.shape[0]] = v
+        data[key] = (("point", "seed", "n_active", "trajectory", "layer", "component"), arr)
+    data["n_samples"] = (("point", "seed", "n_active"), np.array([[[results[(s, z)].n_samples for z in zs] for s in seeds]]))
+    data["diverged"] = (("point", "seed", "n_active"), (data["nonfinite_count"][1].sum(-1) > 0).astype(np.int8))
+    for key in ("max_overlap", "mean_squared_overlap", "mean_squared_overlap_formula", "load_min", "load_max"):
+        data[key] = (("point", "seed"), np.array([[allocation_summary[s][key] for s in seeds]], dtype=float))
+    coords = {
+        "point": [label],
+        "seed": seeds,
+        "n_active": zs,
+        "layer": np.arange(n_layers + 1),
+        "block": np.arange(n_blocks),
+        "component": ["x0", "x1"],
+    }
+    d_circuit = n_blocks
+    load = point["n_circuits"] * (d_circuit / point["d_model"]) ** 2
+    values = {**{k: point[k] for k in POINT_COORDS if k in point}, "superposition_load": load}
+    for key in POINT_COORDS:
+        coords[key] = ("point", [values[key]])
+    ds = xr.Dataset(data, coords=coords, attrs=attrs)
+    return _annotate(ds)
+
+
+def gather(paths) -> xr.Dataset:
+    """Combine run files along `point` (xr.combine_by_coords); provenance kept per point."""
+    parts = []
+    for p in paths:
+        ds = read(p, "simulate", REQUIRED_SUMMARY_COORDS)
+        ds = ds.assign_coords(
+            config_sha256=("point", [ds.attrs["config_sha256"]]),
+            git_commit=("point", [ds.attrs["git_commit"]]),
+        )
+        parts.append(ds)
+    # Points may run different z values and depths: align them on the union first (NaN = not run),
+    # so that combine_by_coords only concatenates along `point`.
+    union = {dim: sorted(set().union(*(p[dim].values.tolist() for p in parts))) for dim in ("n_active", "layer", "trajectory")}
+    parts = [p.reindex({d: v for d, v in union.items() if d in p.dims}) for p in parts]
+    out = xr.combine_by_coords(parts, combine_attrs="drop_conflicts")
+    check_summary(out, "gathered dataset")
+    return out
+
+
+def check_summary(ds: xr.Dataset, where: str) -> None:
+    """The coordinates every report figure relies on are present (one-line DataError otherwise)."""
+    missing = [c for c in REQUIRED_SUMMARY_COORDS if c not in ds.coords]
+    if missing:
+        raise DataError(f"{where} lacks coordinates {', '.join(missing)}; rerun rule 'gather'")
+
+
+def read_summary(path) -> xr.Dataset:
+    ds = read(path, "gather", REQUIRED_SUMMARY_COORDS)
+    check_summary(ds, str(path))
+    return ds
+
+
+def tidy(ds: xr.Dataset, variables, dims=("point", "seed", "n_active", "layer")) -> "pandas.DataFrame":
+    """Long-format table of `variables` with every coordinate as a column (input to the plots)."""
+    sub = ds[list(variables)]
+    keep = [d for d in sub.dims if d not in dims]
+    if keep:
+        raise ValueError(f"variables {list(variables)} have extra dims {keep}; select them first")
+    return sub.to_dataframe().reset_index()

@@ -1,0 +1,70 @@
+"""What one pipeline job computes, from a plain config dict (the rule's JSON params).
+
+`allocate_point` and `simulate_point` are what the `allocate` and `simulate` rules run; they
+return numpy results and leave all file I/O to the scripts and `cisim.datasets`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+
+from . import allocation, backend, construction, simulate
+from .config import network_spec
+from .seeds import streams
+
+log = logging.getLogger("cisim")
+
+
+def allocate_point(cfg: dict) -> tuple[dict, dict]:
+    """({seed: {name: int (T, S)}}, {seed: {name: diagnostics}}) for one point's design."""
+    spec = network_spec(cfg["point"])
+    design = construction.get_design(spec.design)
+    blocks = design.blocks(spec)
+    allocs, summaries = {}, {}
+    for seed in cfg["seeds"]:
+        allocs[seed] = construction.allocate(spec, seed)
+        summaries[seed] = {name: allocation.summarize(a, blocks[name]) for name, a in allocs[seed].items()}
+        log.info("seed %d: %s", seed, {k: v for k, v in summaries[seed].items()})
+    return allocs, summaries
+
+
+class ProgressLog:
+    """Logs samples done, samples/s and ETA at most every `every` seconds."""
+
+    def __init__(self, label: str, every: float = 5.0):
+        self.label, self.every, self.start, self.last = label, every, time.perf_counter(), 0.0
+
+    def __call__(self, done: int, total: int):
+        now = time.perf_counter() - self.start
+        if now - self.last >= self.every or done == total:
+            self.last = now
+            rate = done / now if now > 0 else float("inf")
+            log.info("%s: %d/%d samples, %.0f samples/s, ETA %.1f s", self.label, done, total, rate, (total - done) / rate)
+
+
+def simulate_point(cfg: dict, allocations: dict) -> tuple[dict, dict, str]:
+    """Run every (seed, z) of one point. Returns results {(seed, z): Result}, allocation
+    diagnostics {seed: dict} of the main allocation, and the backend that ran."""
+    p, sim = cfg["point"], cfg["sim"]
+    xp_name = backend.select(cfg["backend"]["name"], cfg["backend"]["fallback_to_cpu"])
+    spec = network_spec(p)
+    blocks = construction.get_design(spec.design).blocks(spec)
+    results, diag = {}, {}
+    for seed in cfg["seeds"]:
+        circuits, network = construction.build(spec, seed, allocations[seed])
+        name = sorted(allocations[seed])[0]
+        diag[seed] = allocation.summarize(allocations[seed][name], blocks[name])
+        for z in p["n_active"]:
+            rng = np.random.default_rng([seed, z])  # inputs per (seed, z): independent of the z list
+            exhaustive = z == 1 and sim["exhaustive_z1"]
+            inputs = simulate.sample_inputs(spec.n_circuits, z, p["n_samples"], rng, exhaustive=exhaustive)
+            results[(seed, z)] = simulate.run(
+                network, circuits, inputs,
+                batch_size=sim["batch_size"], dtype=np.dtype(sim["dtype"]),
+                n_trajectories=sim["n_trajectories"], progress=ProgressLog(f"seed {seed} z {z}"),
+            )
+            log.info("seed %d z %d: %.2f s, read-out %s", seed, z, results[(seed, z)].seconds, results[(seed, z)].readout)
+    return results, diag, xp_name

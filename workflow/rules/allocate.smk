@@ -1,0 +1,11 @@
+rule allocate:
+    input:
+        code=CORE + CONSTRUCTION,
+    output:
+        f"{DATA}/allocations/{{alloc}}.nc",
+    params:
+        cfg=allocation_params,
+    log:
+        f"{LOGS}/allocate/{{alloc}}.log",
+    script:
+        "../scripts/allocate.py"

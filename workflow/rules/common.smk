@@ -1,0 +1,44 @@
+# Compose the Hydra config once; everything else is derived from it. Users pick a study with
+# `--config study=<name>` and override any key with `--config 'overrides=["key=value", ...]'`.
+import sys
+
+from cisim import config as cisim_config
+
+STUDY = config.get("study", "paper")
+OVERRIDES = config.get("overrides", [])
+if isinstance(OVERRIDES, str):
+    OVERRIDES = [OVERRIDES]
+try:
+    CFG = cisim_config.compose(STUDY, list(OVERRIDES))
+except (cisim_config.ConfigError, ValueError) as e:
+    sys.exit(f"cisim: {e}")
+
+NAME = CFG["study_name"]
+DATA = f"data/{NAME}"
+REPORTS = f"reports/{NAME}"
+LOGS = f"logs/{NAME}"
+POINTS = {cisim_config.point_label(p): p for p in cisim_config.expand_points(CFG)}
+SRC = "src/cisim/"
+CORE = [SRC + f for f in ("__init__.py", "seeds.py", "config.py", "jobs.py", "datasets.py")]
+CONSTRUCTION = sorted(str(p) for p in Path(SRC).glob("construction/*.py")) + sorted(str(p) for p in Path(SRC).glob("allocation/*.py"))
+SIMULATION = [SRC + f for f in ("circuits.py", "simulate.py", "readout.py", "metrics.py", "backend.py")]
+
+
+def allocation_label(p):
+    """Points that differ only in L, z or sample counts share one allocation file."""
+    return cisim_config.point_label({**p, "grid": "alloc", "n_layers": 0}).removeprefix("alloc-").removesuffix("-L0")
+
+
+def allocation_params(wildcards):
+    p = next(p for p in POINTS.values() if allocation_label(p) == wildcards.alloc)
+    keys = ("design", "design_options", "allocation", "allocation_options", "d_model", "n_circuits", "redundancy", "chi_scale")
+    return cisim_config.to_json({"point": {**{k: p[k] for k in keys}, "n_layers": 1}, "seeds": CFG["sim"]["seeds"]})
+
+
+def simulate_params(wildcards):
+    p = POINTS[wildcards.point]
+    return cisim_config.to_json({"point": p, "sim": CFG["sim"], "backend": CFG["backend"], "seeds": CFG["sim"]["seeds"]})
+
+
+def uses_gpu():
+    return 0 if CFG["backend"]["name"] == "numpy" else 1

@@ -1,0 +1,13 @@
+rule gather:
+    input:
+        runs=expand(f"{DATA}/runs/{{point}}.nc", point=sorted(POINTS)),
+        code=CORE,
+    output:
+        f"{DATA}/summary.nc",
+    params:
+        study=NAME,
+    log:
+        f"{LOGS}/gather/gather.log",
+    localrule: True
+    script:
+        "../scripts/gather.py"

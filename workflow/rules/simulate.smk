@@ -1,0 +1,17 @@
+rule simulate:
+    input:
+        allocation=lambda wc: f"{DATA}/allocations/{allocation_label(POINTS[wc.point])}.nc",
+        code=CORE + CONSTRUCTION + SIMULATION,
+    output:
+        f"{DATA}/runs/{{point}}.nc",
+    params:
+        cfg=simulate_params,
+    threads: 1
+    resources:
+        gpu=uses_gpu(),
+        mem_mb=2000,
+        runtime=60,
+    log:
+        f"{LOGS}/simulate/{{point}}.log",
+    script:
+        "../scripts/simulate.py"

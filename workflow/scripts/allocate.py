@@ -1,0 +1,11 @@
+"""Rule `allocate`: the allocations one simulation point's design needs, for every seed."""
+import json
+import logging
+
+from cisim import datasets, jobs
+
+logging.basicConfig(filename=snakemake.log[0], filemode="w", level=logging.INFO, format="%(asctime)s %(message)s")
+cfg = json.loads(snakemake.params.cfg)
+allocations, summaries = jobs.allocate_point(cfg)
+attrs = datasets.provenance(snakemake.params.cfg, rule="allocate")
+datasets.write(datasets.allocations_to_dataset(allocations, summaries, attrs), snakemake.output[0])
