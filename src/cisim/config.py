@@ -109,13 +109,13 @@ class ReportConf:
 @dataclass
 class Config:
     study_name: str = "paper"  # output folder: data/<study_name>, reports/<study_name>
-    allocation: AllocationConf = MISSING
-    design: DesignConf = MISSING
-    circuit: CircuitConf = MISSING
-    sim: SimConf = MISSING
-    sweep: SweepConf = MISSING
-    backend: BackendConf = MISSING
-    report: ReportConf = field(default_factory=ReportConf)
+    allocation: AllocationConf = MISSING  # group allocation: which neurons each circuit uses
+    design: DesignConf = MISSING  # group design: how circuits are embedded in the large network
+    circuit: CircuitConf = MISSING  # group circuit: the small-circuit family
+    sim: SimConf = MISSING  # group sim: seeds, sample counts, batch size, dtype
+    sweep: SweepConf = MISSING  # group sweep: explicit grids of simulation points
+    backend: BackendConf = MISSING  # group backend: numpy, cupy or auto
+    report: ReportConf = field(default_factory=ReportConf)  # thresholds and grids the report uses
 
 
 def register() -> None:
@@ -134,8 +134,9 @@ def register() -> None:
         cs.store(group=group, name=f"base_{name}", node=node)
 
 
-def compose(study: str = "paper", overrides: list[str] | None = None) -> dict:
-    """Compose conf/ for `study` with Hydra overrides; validate; return a plain resolved dict."""
+def compose(study: str = "paper", overrides: list[str] | None = None, conf_dir: Path | None = None) -> dict:
+    """Compose `conf_dir` (default: the repository's conf/) for `study` with Hydra overrides;
+    validate; return a plain resolved dict."""
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
     from hydra.errors import HydraException
@@ -143,7 +144,7 @@ def compose(study: str = "paper", overrides: list[str] | None = None) -> dict:
 
     register()
     try:
-        with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3", job_name="cisim"):
+        with initialize_config_dir(config_dir=str(Path(conf_dir or CONF_DIR).resolve()), version_base="1.3", job_name="cisim"):
             cfg = hydra_compose(config_name="config", overrides=[f"study={study}", *(overrides or [])])
         plain = OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
     except (HydraException, OmegaConfBaseException) as e:

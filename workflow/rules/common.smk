@@ -9,7 +9,7 @@ OVERRIDES = config.get("overrides", [])
 if isinstance(OVERRIDES, str):
     OVERRIDES = [OVERRIDES]
 try:
-    CFG = cisim_config.compose(STUDY, list(OVERRIDES))
+    CFG = cisim_config.compose(STUDY, list(OVERRIDES), conf_dir=Path(workflow.basedir) / "conf")
 except (cisim_config.ConfigError, ValueError) as e:
     sys.exit(f"cisim: {e}")
 

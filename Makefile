@@ -1,0 +1,28 @@
+# The two set-up commands of the README. Both create/refresh .venv by themselves.
+#   make run    the default study (paper), locally: data/paper/, reports/paper/
+#   make test   the whole test suite (unit, end-to-end pipeline, real local Slurm)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SMK := $(VENV)/bin/snakemake
+STUDY ?= paper
+
+.PHONY: run test test-fast lint clean-study
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[test,cluster]"
+	touch $@
+
+run: $(VENV)/.installed
+	$(SMK) --workflow-profile profiles/default --config study=$(STUDY)
+	$(SMK) --workflow-profile profiles/default --config study=$(STUDY) --report reports/$(STUDY)/report.zip
+
+test: $(VENV)/.installed
+	$(PY) -m pytest -q
+
+test-fast: $(VENV)/.installed
+	$(PY) -m pytest -q -m "not slow"
+
+lint: $(VENV)/.installed
+	$(SMK) --lint --config study=tiny
