@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -90,7 +92,7 @@ def test_same_seed_same_numbers():
 def test_nonfinite_activations_are_reported_not_averaged_away(tiny_network):
     spec, circuits, network = tiny_network
     bad = network.weights[0].copy(); bad[5, :] = np.inf
-    broken = type(network)((bad,) + network.weights[1:], network.bias, network.positions, network.block_sizes, network.chi)
+    broken = dataclasses.replace(network, weights=(bad,) + network.weights[1:])
     inputs = simulate.sample_inputs(spec.n_circuits, 2, 200, np.random.default_rng(0))
     m = simulate.run(broken, circuits, inputs).metrics
     assert m["nonfinite_count"][1] == 0 and m["nonfinite_count"][2] > 0

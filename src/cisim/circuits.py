@@ -108,7 +108,10 @@ class RotationCircuits:
         a: shape (..., d_circuit). Returns α of shape (...) and x of shape (..., 2).
         """
         k = self.n_indicator_pairs
-        alpha = (a[..., 0 : 2 * k : 2] - a[..., 1 : 2 * k : 2]).mean(-1)
+        if k == 1:
+            alpha = a[..., 0] - a[..., 1]
+        else:
+            alpha = (a[..., 0 : 2 * k : 2] - a[..., 1 : 2 * k : 2]).mean(-1)
         return alpha, a[..., 2 * k :] - alpha[..., None]
 
     def forward(self, circuits: np.ndarray, a0: np.ndarray, n_layers: int) -> np.ndarray:

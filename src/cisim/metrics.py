@@ -48,36 +48,48 @@ class StreamingMetrics:
         self.sums = {k: np.zeros(n) for k in SUMS}
         self.counts = {k: np.zeros(n, dtype=np.int64) for k in COUNTS}
         self.maxima = {k: np.zeros(n) for k in MAXIMA}
+        self.n_active = np.zeros(n, dtype=np.int64)  # (sample, circuit) pairs that were active
+        self.n_inactive = np.zeros(n, dtype=np.int64)
         self.active_neurons = np.zeros((n, d_circuit), dtype=np.int64)
         self.n_samples = 0
 
-    def add_layer(self, layer: int, x_true, x_est_active, alpha_est_active, x_est_inactive, alpha_est_inactive, inactive_mask):
+    def add_layer(self, layer: int, alpha_est, x_est, rows, cols, alpha_true, x_true):
         """One layer of one batch.
 
-        x_true, x_est_active : (bs, z, 2); alpha_est_active : (bs, z)
-        x_est_inactive : (bs, T, 2); alpha_est_inactive : (bs, T); inactive_mask : (bs, T) bool
-        (the inactive arrays cover all circuits; the mask selects the inactive ones).
+        alpha_est (bs, T) and x_est (bs, T, 2) are every circuit's read-outs. The true state is
+        given sparsely: circuits (rows[i], cols[i]) have α = alpha_true[i], x = x_true[i]; every
+        other circuit is exactly zero. A circuit is active when its true α > 0.5.
         """
-        err_x = np.sqrt(((x_true - x_est_active) ** 2).sum(-1))  # (bs, z)
-        err_alpha = np.abs(1.0 - alpha_est_active)
-        norm_x = np.sqrt((x_est_inactive**2).sum(-1))  # (bs, T)
-        abs_alpha = np.abs(alpha_est_inactive)
-        masked = lambda v: np.where(inactive_mask, v, 0.0)  # noqa: E731
+        bs = alpha_est.shape[0]
+        sq_x = np.einsum("btc,btc->bt", x_est, x_est)  # error² of a zero-truth circuit is its read-out²
+        sq_alpha = alpha_est * alpha_est
+        sq_x[rows, cols] = ((x_true - x_est[rows, cols]) ** 2).sum(-1)
+        sq_alpha[rows, cols] = (alpha_true - alpha_est[rows, cols]) ** 2
+        act = alpha_true > ON_THRESHOLD
+        ar, ac = rows[act], cols[act]
+        act_x, act_alpha = sq_x[ar, ac], sq_alpha[ar, ac]
+        sq_x[ar, ac] = 0.0  # what remains are the inactive circuits
+        sq_alpha[ar, ac] = 0.0
         per_sample = {
-            "sq_x_active": (err_x**2).sum(1),
-            "sq_alpha_active": (err_alpha**2).sum(1),
-            "sq_x_inactive": masked(norm_x**2).sum(1),
-            "sq_alpha_inactive": masked(abs_alpha**2).sum(1),
+            "sq_x_active": np.bincount(ar, weights=act_x, minlength=bs),
+            "sq_alpha_active": np.bincount(ar, weights=act_alpha, minlength=bs),
+            "sq_x_inactive": sq_x.sum(1, dtype=np.float64),
+            "sq_alpha_inactive": sq_alpha.sum(1, dtype=np.float64),
         }
         for k, v in per_sample.items():
             self.sums[k][layer] = chunked_sum(self.sums[k][layer], v)
-        self.counts["false_on"][layer] += int((inactive_mask & (alpha_est_inactive > ON_THRESHOLD)).sum())
-        self.counts["false_off"][layer] += int((alpha_est_active < ON_THRESHOLD).sum())
-        self.counts["failed_rotation"][layer] += int((err_x >= FAILED_ROTATION).sum())
-        for k, v in (("max_x_active", err_x), ("max_alpha_active", err_alpha),
-                     ("max_x_inactive", masked(norm_x)), ("max_alpha_inactive", masked(abs_alpha))):
+        n_act = int(ar.size)
+        self.n_active[layer] += n_act
+        self.n_inactive[layer] += alpha_est.size - n_act
+        alpha_act = alpha_est[ar, ac]
+        self.counts["false_on"][layer] += int((alpha_est > ON_THRESHOLD).sum() - (alpha_act > ON_THRESHOLD).sum())
+        self.counts["false_off"][layer] += int((alpha_act < ON_THRESHOLD).sum())
+        self.counts["failed_rotation"][layer] += int((act_x >= FAILED_ROTATION**2).sum())
+        for k, v in (("max_x_active", act_x), ("max_alpha_active", act_alpha),
+                     ("max_x_inactive", sq_x), ("max_alpha_inactive", sq_alpha)):
             if v.size:
-                self.maxima[k][layer] = np.fmax(self.maxima[k][layer], np.nanmax(v) if np.isfinite(v).any() else np.nan)
+                worst = np.nanmax(v) if np.isfinite(v).any() else np.nan
+                self.maxima[k][layer] = np.fmax(self.maxima[k][layer], np.sqrt(worst))
 
     def add_activity(self, layer: int, activations: np.ndarray, offsets: np.ndarray):
         """Count neurons above threshold per block and non-finite activations, (bs, D)."""
@@ -85,24 +97,25 @@ class StreamingMetrics:
         self.active_neurons[layer] += np.add.reduceat(on.sum(0), offsets[:-1])
         self.counts["nonfinite"][layer] += int((~np.isfinite(activations)).sum())
 
-    def finalize(self, n_active: int, n_circuits: int, block_sizes) -> dict:
+    def finalize(self, block_sizes) -> dict:
         """Per-layer results: dict of float64 arrays (L+1,), and active_fraction (L+1, d)."""
-        n = self.n_samples
-        act, inact = n * n_active, n * (n_circuits - n_active)
-        safe = lambda num, den: num / den if den else np.full_like(num, np.nan, dtype=float)  # noqa: E731
-        out = {
-            "mse_x_active": safe(self.sums["sq_x_active"], act),
-            "mse_alpha_active": safe(self.sums["sq_alpha_active"], act),
-            "mse_x_inactive": safe(self.sums["sq_x_inactive"], inact),
-            "mse_alpha_inactive": safe(self.sums["sq_alpha_inactive"], inact),
-            "false_on_rate": safe(self.counts["false_on"].astype(float), inact),
-            "false_off_rate": safe(self.counts["false_off"].astype(float), act),
-            "failed_rotation_rate": safe(self.counts["failed_rotation"].astype(float), act),
-            "nonfinite_count": self.counts["nonfinite"].copy(),
-        }
+        act, inact = self.n_active.astype(float), self.n_inactive.astype(float)
+        with np.errstate(invalid="ignore", divide="ignore"):  # layer 0 has no read-outs: NaN → 0 below
+            out = {
+                "mse_x_active": self.sums["sq_x_active"] / act,
+                "mse_alpha_active": self.sums["sq_alpha_active"] / act,
+                "mse_x_inactive": self.sums["sq_x_inactive"] / inact,
+                "mse_alpha_inactive": self.sums["sq_alpha_inactive"] / inact,
+                "false_on_rate": self.counts["false_on"] / inact,
+                "false_off_rate": self.counts["false_off"] / act,
+                "failed_rotation_rate": self.counts["failed_rotation"] / act,
+            }
+        for v in out.values():
+            v[0] = 0.0  # layer-0 estimates are exact by definition (the published convention)
+        out["nonfinite_count"] = self.counts["nonfinite"].copy()
         out.update({k: v.copy() for k, v in self.maxima.items()})
         # A diverged layer has NaN/Inf activations; its maxima must not look finite.
         for k in MAXIMA:
             out[k][self.counts["nonfinite"] > 0] = np.nan
-        out["active_fraction"] = self.active_neurons / (n * np.asarray(block_sizes, dtype=float))[None, :]
+        out["active_fraction"] = self.active_neurons / (self.n_samples * np.asarray(block_sizes, dtype=float))[None, :]
         return out

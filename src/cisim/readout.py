@@ -42,12 +42,12 @@ class Readout:
                 self.matrices.append(m)
 
     def __call__(self, activations: np.ndarray) -> np.ndarray:
-        """activations (bs, D) → estimates â, float64 ndarray of shape (bs, T, d)."""
+        """activations (bs, D) → estimates â of shape (bs, T, d), in the activations' dtype."""
         bs = activations.shape[0]
         n_circuits, d, _ = self.positions.shape
         if self.strategy == "gather":
             picked = np.take(activations, self.positions.reshape(-1), axis=1)
-            return picked.reshape(bs, n_circuits, d, -1).mean(-1, dtype=np.float64)
+            return picked.reshape(bs, n_circuits, d, -1).mean(-1)
         if self.shared:
             blocks = activations.reshape(bs * d, -1)  # equal blocks: one GEMM for all d
             est = (blocks @ self.matrices[0]).reshape(bs, d, n_circuits)
@@ -55,4 +55,4 @@ class Readout:
             est = np.stack(
                 [activations[:, self.offsets[i] : self.offsets[i + 1]] @ self.matrices[i] for i in range(d)], 1
             )
-        return np.swapaxes(est, 1, 2).astype(np.float64)
+        return np.ascontiguousarray(np.swapaxes(est, 1, 2))

@@ -85,14 +85,58 @@ class Result:
 
 
 def embed_input(network: Network, circuits: RotationCircuits, active: np.ndarray, a0: np.ndarray, n_rows: int, dtype) -> np.ndarray:
-    """A^0 (n_rows, D): active circuits' pre-activations w_t a_t^0 written at their layer-0 positions."""
+    """A^0 (n_rows, D): active circuits' pre-activations w_t a_t^0 written at their input positions."""
     bs = active.shape[0]
     pre = np.einsum("bzij,bzj->bzi", circuits.weights(active), a0)  # (bs, z, d)
     A0 = np.zeros((n_rows, network.d_model), dtype=dtype)
-    idx = network.positions[0][active]  # (bs, z, d, S)
+    idx = network.input_embedding()[active]  # (bs, z, d, S)
     rows = np.broadcast_to(np.arange(bs)[:, None, None, None], idx.shape)
     np.add.at(A0, (rows, idx), np.broadcast_to(pre[..., None], idx.shape).astype(dtype))
     return A0
+
+
+def true_states(network: Network, circuits: RotationCircuits, active: np.ndarray, a0: np.ndarray) -> list:
+    """Exact small-circuit states of the circuits that are non-zero, per layer 0..L.
+
+    Returns a list of (rows, cols, α, x): sample and circuit indices of every circuit whose true
+    state is non-zero, with its α and x; all other circuits are exactly zero. Static activity
+    (the post's framework) runs each active circuit's own forward pass; a design with
+    `dynamics` propagates all circuits' states (bs, T, d), so the active set can change.
+    """
+    L, T = network.n_layers, network.n_circuits
+    bs, z = active.shape
+    if network.dynamics is None:
+        alpha, x = circuits.read(circuits.forward(active, a0, L))  # (L+1, bs, z[, 2])
+        rows, cols = np.repeat(np.arange(bs), z), active.ravel()
+        return [(rows, cols, alpha[l].ravel(), x[l].reshape(-1, 2)) for l in range(L + 1)]
+    states = np.zeros((bs, T, circuits.d_circuit))
+    states[np.arange(bs)[:, None], active] = a0
+    out = []
+    for layer in range(L + 1):
+        if layer:
+            states = network.dynamics(circuits, states, layer)
+        rows, cols = np.nonzero(states.any(-1))
+        alpha, x = circuits.read(states[rows, cols])
+        out.append((rows, cols, alpha, x))
+    return out
+
+
+def trajectory_truth(truth, k: int, follow: np.ndarray, dynamic: bool) -> tuple:
+    """True x of the followed circuit in each of the first k samples (k ≤ n_trajectories, small).
+
+    With dynamics the followed circuit is the lowest-numbered active one at this layer (the
+    previous one is kept when none is active)."""
+    rows, cols, alpha, x = truth
+    follow = follow.copy()
+    out = np.zeros((k, 2))
+    for i in range(k):
+        mine = rows == i
+        if dynamic and (mine & (alpha > 0.5)).any():
+            follow[i] = cols[mine & (alpha > 0.5)].min()
+        hit = np.flatnonzero(mine & (cols == follow[i]))
+        if hit.size:
+            out[i] = x[hit[0]]
+    return out, follow
 
 
 def run(
@@ -107,16 +151,18 @@ def run(
     """Simulate all `inputs` in batches; return streaming per-layer metrics.
 
     batch_size is rounded up to a multiple of metrics.CHUNK (and short batches are padded with
-    all-zero rows, which stay zero) so that results do not depend on it. `progress(done, total)`
-    is called after every batch.
+    all-zero rows) so that results do not depend on it. `progress(done, total)` is called after
+    every batch. Trajectories follow the first active circuit of each sample (with `dynamics`:
+    the lowest-numbered circuit active at each layer).
     """
     if batch_size < 1:
         raise ValueError(f"batch_size={batch_size} is not allowed: need batch_size >= 1")
     start_time = time.perf_counter()
     L, T, d = network.n_layers, network.n_circuits, circuits.d_circuit
     weights_t = [np.ascontiguousarray(w.T, dtype=dtype) for w in network.weights]
-    bias = network.bias.astype(dtype)
+    biases = [network.bias_of(n).astype(dtype) for n in range(1, network.n_activation_layers + 1)]
     readouts = [Readout(network.positions[l], network.block_sizes, dtype) for l in range(L)]
+    circuit_layer = {n: l for l, n in enumerate(network.readouts(), start=1)}
     offsets = block_offsets(network.block_sizes)
     metrics = StreamingMetrics(L, d)
     batch = -(-batch_size // CHUNK) * CHUNK
@@ -125,36 +171,37 @@ def run(
     x_est_traj = np.zeros((n_traj, L + 1, 2))
     for lo in range(0, inputs.n_samples, batch):
         active = inputs.active[lo : lo + batch]
-        phases = inputs.phases[lo : lo + batch]
         bs = active.shape[0]
-        x0 = np.stack([np.cos(phases), np.sin(phases)], -1)
+        x0 = np.stack([np.cos(inputs.phases[lo : lo + batch]), np.sin(inputs.phases[lo : lo + batch])], -1)
         a0 = circuits.encode(np.ones(active.shape), x0)
-        _, x_true = circuits.read(circuits.forward(active, a0, L))  # (L+1, bs, z, 2)
+        truth = true_states(network, circuits, active, a0)
         A = embed_input(network, circuits, active, a0, batch, dtype)
         metrics.add_activity(0, A[:bs], offsets)
-        rows = np.arange(bs)[:, None]
-        inactive = np.ones((bs, T), dtype=bool)
-        inactive[rows, active] = False
         k = max(0, min(n_traj - lo, bs))
-        x_true_traj[lo : lo + k] = np.swapaxes(x_true[:, :k, 0], 0, 1)
-        x_est_traj[lo : lo + k, 0] = x_true[0, :k, 0]
-        np.maximum(A + bias, 0.0, out=A)
-        for layer in range(1, L + 1):
-            if layer >= 2:
+        follow = active[:k, 0]
+        x_true_traj[lo : lo + k, 0] = x0[:k, 0]
+        x_est_traj[lo : lo + k, 0] = x0[:k, 0]
+        np.maximum(A + biases[0], 0.0, out=A)
+        for n in range(1, network.n_activation_layers + 1):
+            if n >= 2:
                 with np.errstate(invalid="ignore", over="ignore"):  # non-finite values are counted, not warned
-                    A = A @ weights_t[layer - 2]
-                    A += bias
+                    A = A @ weights_t[n - 2]
+                    A += biases[n - 1]
                     np.maximum(A, 0.0, out=A)
+            if n not in circuit_layer:
+                continue
+            layer = circuit_layer[n]
             alpha_hat, x_hat = circuits.read(readouts[layer - 1](A[:bs]))
-            metrics.add_layer(layer, x_true[layer], x_hat[rows, active], alpha_hat[rows, active], x_hat, alpha_hat, inactive)
+            metrics.add_layer(layer, alpha_hat, x_hat, *truth[layer])
             metrics.add_activity(layer, A[:bs], offsets)
             if k:
-                x_est_traj[lo : lo + k, layer] = x_hat[np.arange(k), active[:k, 0]]
+                x_true_traj[lo : lo + k, layer], follow = trajectory_truth(truth[layer], k, follow, network.dynamics is not None)
+                x_est_traj[lo : lo + k, layer] = x_hat[np.arange(k), follow]
         metrics.n_samples += bs
         if progress is not None:
             progress(metrics.n_samples, inputs.n_samples)
     return Result(
-        metrics.finalize(inputs.n_active, T, network.block_sizes),
+        metrics.finalize(network.block_sizes),
         x_true_traj,
         x_est_traj,
         inputs.n_samples,

@@ -1,8 +1,10 @@
 """The large network: dense weights per layer, shared biases, and the read-out embedding.
 
 Source: post §5.3–5.5, eqs 5.17–5.30; construction.md §2. Indexing follows the published code:
-activation layers A^0..A^L; W^0 = I (layer 0 is the embedded input, eq 5.25); `weights[l-1]`
-is W^l for l = 1..L−1; `positions[l]` is the embedding in which A^{l+1} is read out.
+activation layers A^0..A^N; W^0 = I (layer 0 is the embedded input, eq 5.25); `weights[n-1]`
+maps A^n to A^{n+1}; `positions[l-1]` is the embedding in which circuit layer l is read out,
+from activation layer `readout_layers[l-1]`. In the post's construction N = L and circuit layer
+l is activation layer l; designs with extra clean-up layers have N > L.
 """
 
 from __future__ import annotations
@@ -21,16 +23,26 @@ class Network:
 
     Attributes
     ----------
-    weights : tuple of L − 1 float64 ndarrays of shape (d_model, d_model)
-        W^1 … W^{L−1}; rows are output neurons.
+    weights : tuple of N − 1 float64 ndarrays of shape (d_model, d_model)
+        W^1 … W^{N−1}; rows are output neurons.
     bias : float64 ndarray of shape (d_model,)
-        B^l, the same in every layer (post eq 5.28): b_i on every neuron of block i.
+        B, the same in every layer (post eq 5.28): b_i on every neuron of block i.
     positions : int64 ndarray of shape (n_layers, n_circuits, d_circuit, redundancy)
-        Global index of the large neurons holding small neuron i of circuit t, per layer.
+        Global index of the large neurons holding small neuron i of circuit t, per circuit layer.
     block_sizes : tuple of d_circuit ints
         Widths of the neuron blocks (equal, D/d, in the post's construction).
-    chi : float64 ndarray of shape (n_layers − 1, d_circuit, d_circuit)
+    chi : float64 ndarray of shape (N − 1, d_circuit, d_circuit)
         Suppression constants χ_ij of every weight layer.
+    input_positions : int64 ndarray of shape (n_circuits, d_circuit, redundancy), optional
+        Where A^0 holds each circuit's input pre-activation; default positions[0].
+    readout_layers : tuple of n_layers ints, optional
+        Activation layer holding circuit layer l = 1..L; default (1, …, L).
+    layer_bias : tuple of N float64 ndarrays of shape (d_model,), optional
+        Per-activation-layer biases when they differ from `bias` (e.g. clean-up layers).
+    dynamics : callable, optional
+        (circuits, states (bs, T, d), layer) -> states: the exact small-circuit dynamics when
+        which circuits are active changes from layer to layer (cross-circuit designs); None
+        means the post's framework (the active set is fixed by the input).
     """
 
     weights: tuple
@@ -38,6 +50,25 @@ class Network:
     positions: np.ndarray
     block_sizes: tuple
     chi: np.ndarray
+    input_positions: np.ndarray | None = None
+    readout_layers: tuple | None = None
+    layer_bias: tuple | None = None
+    dynamics: object = None
+
+    @property
+    def n_activation_layers(self) -> int:
+        """N: activation layers after the input (N = L unless the design adds layers)."""
+        return len(self.weights) + 1
+
+    def input_embedding(self) -> np.ndarray:
+        return self.positions[0] if self.input_positions is None else self.input_positions
+
+    def readouts(self) -> tuple:
+        return tuple(range(1, self.n_layers + 1)) if self.readout_layers is None else tuple(self.readout_layers)
+
+    def bias_of(self, layer: int) -> np.ndarray:
+        """B of activation layer `layer` (1..N)."""
+        return self.bias if self.layer_bias is None else self.layer_bias[layer - 1]
 
     @property
     def d_model(self) -> int:
@@ -57,13 +88,13 @@ class Network:
 
     @property
     def n_neurons(self) -> int:
-        """Large-network neurons per layer times layers (excluding the input layer A^0)."""
-        return self.d_model * self.n_layers
+        """Large-network neurons per layer times activation layers (excluding the input A^0)."""
+        return self.d_model * self.n_activation_layers
 
     @property
     def n_parameters(self) -> int:
-        """Weights and biases of the dense network: (L − 1)·D² + L·D (W^0 = I is not counted)."""
-        return len(self.weights) * self.d_model**2 + self.n_layers * self.d_model
+        """Weights and biases of the dense network: (N − 1)·D² + N·D (W^0 = I is not counted)."""
+        return len(self.weights) * self.d_model**2 + self.n_activation_layers * self.d_model
 
 
 def layer_positions(local: np.ndarray, block_sizes) -> np.ndarray:

@@ -1,0 +1,135 @@
+"""Figures 8–11 (scaling over D, T and z, construction.md §4.4) and the failure rates."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import seaborn as sns
+
+from .. import theory
+from .style import (
+    LABELS, STATS, THEORY, d_circuit, figure, grid_table, integer_ticks, main_table, reference, symlog, z_palette,
+)
+
+MARKERS = {True: "o", False: "^"}  # ● T > D/d (superposition strictly necessary), ▲ T ≤ D/d
+REGIME = {True: "T > D/d", False: "T ≤ D/d"}
+RATES = ["false_on_rate", "false_off_rate", "failed_rotation_rate"]
+RATE_FLOOR = 1e-4  # rates are linear below this on their symlog axes
+
+
+def d_model_palette(values) -> dict:
+    values = sorted(int(v) for v in values)
+    return dict(zip(values, sns.color_palette("viridis", len(values) + 1)[: len(values)]))
+
+
+def layer_palette(values) -> dict:
+    values = sorted(int(v) for v in values)
+    return dict(zip(values, sns.color_palette("rocket_r", len(values) + 1)[1:]))
+
+
+def _scaling_table(ds, variables, cfg):
+    df = grid_table(ds, variables, cfg["scaling_grid"])
+    df = df[df["layer"] >= 1].copy()
+    d = d_circuit(ds)
+    df["regime"] = [REGIME[bool(t * d > dm)] for t, dm in zip(df["n_circuits"], df["d_model"])]
+    return df, d
+
+
+def _theory(var, d_model, n_circuits, redundancy, z, layer, d):
+    if var.endswith("inactive"):
+        return theory.mse_inactive(d_model, n_circuits, redundancy, z, d_circuit=d) + 0 * n_circuits
+    if var == "mse_x_active":
+        return theory.mse_x_active(d_model, n_circuits, redundancy, z, layer, d_circuit=d)
+    return theory.mse_alpha_active(d_model, n_circuits, redundancy, z, layer, d_circuit=d)
+
+
+def _scaling(ds, cfg, var, title):
+    df, d = _scaling_table(ds, [var], cfg)
+    layers, zs = sorted(df["layer"].unique()), sorted(df["n_active"].unique())
+    colors = d_model_palette(df["d_model"].unique())
+    S = int(df["redundancy"].iloc[0])
+    x_max = df["superposition_load"].max() * 1.05
+    fig, axes = plt.subplots(len(layers), len(zs), figsize=(2.9 * len(zs) + 1.4, 2.5 * len(layers) + 0.4),
+                             sharex=True, sharey=True, squeeze=False)
+    for (i, layer), (j, z) in ((a, b) for a in enumerate(layers) for b in enumerate(zs)):
+        ax = axes[i, j]
+        cell = df[(df["layer"] == layer) & (df["n_active"] == z)]
+        for D, color in colors.items():  # theory: T from 100 up to the panel's largest load
+            T = np.arange(100, int(x_max * D**2 / d**2) + 10, 10)
+            ax.plot(T * (d / D) ** 2, _theory(var, D, T, S, z, layer, d), color=color, **THEORY)
+        sns.lineplot(data=cell, x="superposition_load", y=var, hue="d_model", palette=colors, style="regime",
+                     markers={v: MARKERS[k] for k, v in REGIME.items()}, dashes=False, linestyle="", err_style="bars",
+                     markersize=5, err_kws={"elinewidth": 0.8}, ax=ax, legend=False, **STATS)
+        symlog(ax)
+        ax.set(xlim=(0, x_max), title=f"layer {layer}, z={z}", xlabel="", ylabel="")
+    for ax in axes[-1]:
+        ax.set_xlabel(LABELS["superposition_load"])
+        ax.tick_params(axis="x", labelrotation=30)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(LABELS[var])
+    handles = [plt.Line2D([], [], color=c, marker="s", linestyle="", label=f"D={D}") for D, c in colors.items()]
+    handles += [plt.Line2D([], [], color="0.3", marker=MARKERS[k], linestyle="", label=v) for k, v in REGIME.items()]
+    handles.append(plt.Line2D([], [], color="0.3", label="theory (per D)", **THEORY))
+    fig.legend(handles=handles, title=LABELS["d_model"], loc="center right")
+    fig.suptitle(f"{title}, S={S}: mean over seeds, 95 % CI")
+    fig.tight_layout(rect=(0, 0, 1 - 1.3 / fig.get_figwidth(), 1))
+    return fig
+
+
+@figure("scaling_active_x", "Scaling grid", "Fig 8")
+def scaling_active_x(ds, cfg):
+    """MSE of x for active circuits against T(d/D)², per layer and z; dashed: eq 6.55 per D."""
+    return _scaling(ds, cfg, "mse_x_active", "Active circuits, rotated vector x")
+
+
+@figure("scaling_inactive_x", "Scaling grid", "Fig 9")
+def scaling_inactive_x(ds, cfg):
+    """Mean squared read-out of x for inactive circuits against T(d/D)²; dashed: z·ε (eq 6.57)."""
+    return _scaling(ds, cfg, "mse_x_inactive", "Inactive circuits, rotated vector x")
+
+
+@figure("scaling_active_alpha", "Scaling grid", "Fig 10")
+def scaling_active_alpha(ds, cfg):
+    """MSE of α for active circuits against T(d/D)²; theory 0 (eq 6.42)."""
+    return _scaling(ds, cfg, "mse_alpha_active", "Active circuits, on-indicator α")
+
+
+@figure("scaling_inactive_alpha", "Scaling grid", "Fig 11")
+def scaling_inactive_alpha(ds, cfg):
+    """Mean squared read-out of α for inactive circuits against T(d/D)²; dashed: z·ε (eq 6.43)."""
+    return _scaling(ds, cfg, "mse_alpha_inactive", "Inactive circuits, on-indicator α")
+
+
+@figure("rates", "Failure rates", "new")
+def rates(ds, cfg):
+    """False-on, false-off and failed-rotation rates: per layer at the main network (top) and
+    against T(d/D)² on the scaling grid (bottom: rows rate, columns z, colour layer)."""
+    main = main_table(ds, RATES, cfg)
+    scal, _ = _scaling_table(ds, RATES, cfg)
+    zs = sorted(scal["n_active"].unique())
+    fig = plt.figure(figsize=(2.9 * len(zs) + 1.6, 3.4 + 2.4 * len(RATES)), layout="constrained")
+    top, bottom = fig.subfigures(2, 1, height_ratios=[3.4, 2.4 * len(RATES)], hspace=0.04)
+    zcolors = z_palette(sorted(main["n_active"].unique()))
+    axes = top.subplots(1, len(RATES), sharey=True)
+    for ax, var in zip(axes, RATES):
+        sns.lineplot(data=main, x="layer", y=var, hue="n_active", palette=zcolors, marker="o", ax=ax, legend=var == RATES[-1], **STATS)
+        symlog(ax, RATE_FLOOR)
+        ax.set(title=LABELS[var], ylabel="rate" if var == RATES[0] else "", xlabel=LABELS["layer"])
+        integer_ticks(ax, main["layer"])
+    sns.move_legend(axes[-1], "upper left", bbox_to_anchor=(1.02, 1), title=LABELS["n_active"])
+    p = main.iloc[0]
+    top.suptitle(f"Main network (D={p['d_model']}, T={p['n_circuits']}, S={p['redundancy']}) per layer: mean over seeds, 95 % CI")
+    lcolors = layer_palette(scal["layer"].unique())
+    grid = bottom.subplots(len(RATES), len(zs), sharex=True, sharey=True, squeeze=False)
+    for (i, var), (j, z) in ((a, b) for a in enumerate(RATES) for b in enumerate(zs)):
+        ax = grid[i, j]
+        sns.lineplot(data=scal[scal["n_active"] == z], x="superposition_load", y=var, hue="layer", palette=lcolors, marker="o",
+                     linestyle="", err_style="bars", err_kws={"elinewidth": 0.8}, ax=ax, legend=(i, j) == (0, len(zs) - 1), **STATS)
+        if var == "false_on_rate":
+            reference(ax, cfg["false_on_threshold"])
+        symlog(ax, RATE_FLOOR)
+        ax.set(title=f"{var}, z={z}", ylabel=var if j == 0 else "", xlabel=LABELS["superposition_load"] if i == len(RATES) - 1 else "")
+        ax.tick_params(axis="x", labelrotation=30)
+    sns.move_legend(grid[0, -1], "upper left", bbox_to_anchor=(1.02, 1), title=LABELS["layer"])
+    bottom.suptitle("Scaling grid against superposition_load: mean over seeds, 95 % CI; dotted: report.false_on_threshold")
+    return fig

@@ -1,0 +1,139 @@
+"""The one theme, palettes, statistics settings, axis names and the figure registry.
+
+Every figure function is registered with `@figure(name, category, post)`; the wrapper applies
+the theme (`RC`, a matplotlib rc context, so importing this module changes no global state)
+and the registry `FIGURES` maps the name to the wrapped function `(ds, report_cfg) -> Figure`.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Callable
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+from cycler import cycler  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from .. import datasets  # noqa: E402
+
+CB = sns.color_palette("colorblind")
+RC = {
+    **sns.axes_style("whitegrid"),
+    **sns.plotting_context("paper"),
+    "axes.prop_cycle": cycler(color=CB),
+    "figure.dpi": 100,
+    "legend.frameon": False,
+}
+# savefig arguments for the plot script (rc settings do not reach a later savefig call);
+# PNG without the Software entry is byte-stable across runs.
+SAVEFIG = dict(format="png", dpi=150, bbox_inches="tight", metadata={"Software": None})
+# z = 1 purple and z = 3 orange as in the post; z = 2 blue (the palette's red is too close to orange).
+Z_COLORS = {1: CB[4], 2: CB[0], 3: CB[1], 4: CB[5], 5: CB[3], 6: CB[9]}
+TRUE_COLOR = CB[2]  # true trajectories (green in the post)
+THEORY = dict(linestyle="--", linewidth=1.0, alpha=0.9)
+REFERENCE = dict(color="0.45", linestyle=":", linewidth=1.0)
+# Mean over seeds with a 95 % bootstrap CI over seeds, reproducible (fixed seed).
+STATS = dict(estimator="mean", errorbar=("ci", 95), n_boot=1000, seed=0)
+SYMLOG_FLOOR = 1e-3  # symlog axes are linear below this, so exact zeros stay visible
+
+# Axis names: the glossary names, with the post's symbol after them.
+LABELS = {
+    "layer": "layer l",
+    "n_active": "n_active z",
+    "d_model": "d_model D",
+    "n_circuits": "n_circuits T",
+    "superposition_load": "superposition_load = T(d/D)²",
+    "mse_x_active": "mse_x_active  E‖x − x̂‖²",
+    "mse_x_inactive": "mse_x_inactive  E‖x̂‖²",
+    "mse_alpha_active": "mse_alpha_active  E(1 − α̂)²",
+    "mse_alpha_inactive": "mse_alpha_inactive  E α̂²",
+    "max_x_active": "max_x_active  max ‖x − x̂‖",
+    "max_x_inactive": "max_x_inactive  max ‖x̂‖",
+    "max_alpha_active": "max_alpha_active  max |1 − α̂|",
+    "max_alpha_inactive": "max_alpha_inactive  max |α̂|",
+    "false_on_rate": "false_on_rate  P(α̂ > ½ | inactive)",
+    "false_off_rate": "false_off_rate  P(α̂ < ½ | active)",
+    "failed_rotation_rate": "failed_rotation_rate  P(‖δx‖ ≥ 1 | active)",
+    "active_fraction": "active_fraction",
+}
+
+FIGURES: dict[str, Callable[..., Figure]] = {}
+
+
+def figure(name: str, category: str, post: str):
+    """Register `fn(ds, cfg) -> Figure` under `name`, drawn inside the theme."""
+
+    def register(fn):
+        @functools.wraps(fn)
+        def wrapped(ds, cfg) -> Figure:
+            with plt.rc_context(RC):
+                return fn(ds, cfg)
+
+        wrapped.category, wrapped.post = category, post
+        FIGURES[name] = wrapped
+        return wrapped
+
+    return register
+
+
+# ---------------------------------------------------------------- tables
+def in_grid(df: pd.DataFrame, grid: str) -> pd.Series:
+    """Rows of sweep grid `grid`. Point labels start with "<grid>-" (config.point_label), which
+    also identifies the grid when a stored `grid` string was cut to a shorter width."""
+    return (df["grid"] == grid) | df["point"].str.startswith(f"{grid}-")
+
+
+def grid_table(ds, variables, grid: str, dims=("point", "seed", "n_active", "layer")) -> pd.DataFrame:
+    """Tidy table of `variables` for one grid, without (n_active, layer) cells that were not run."""
+    full = datasets.tidy(ds, variables, dims)
+    df = full[in_grid(full, grid)].dropna(subset=list(variables), how="all")
+    if df.empty:
+        raise ValueError(f"grid {grid!r} has no data in the summary (grids present: {sorted(full['grid'].unique())})")
+    return df.reset_index(drop=True)
+
+
+def main_table(ds, variables, cfg, dims=("point", "seed", "n_active", "layer")) -> pd.DataFrame:
+    """`grid_table` of the main network (the single point of grid `cfg["main_point"]`)."""
+    df = grid_table(ds, variables, cfg["main_point"], dims)
+    points = sorted(df["point"].unique())
+    if len(points) != 1:
+        raise ValueError(f"report.main_point={cfg['main_point']!r} selects {len(points)} points {points}; expected exactly one")
+    return df
+
+
+def network(df: pd.DataFrame) -> dict:
+    """D, T, S, L of the (single) point in `df`."""
+    row = df.iloc[0]
+    return {k: int(row[k]) for k in ("d_model", "n_circuits", "redundancy", "n_layers")}
+
+
+def d_circuit(ds) -> int:
+    """Neurons per small circuit d = number of neuron blocks."""
+    return int(ds.sizes["block"])
+
+
+def z_palette(zs) -> dict:
+    return {int(z): Z_COLORS.get(int(z), CB[7]) for z in zs}
+
+
+def symlog(ax, floor: float = SYMLOG_FLOOR) -> None:
+    """Log-like y axis that keeps exact zeros (linear below `floor`); call after drawing."""
+    ax.set_yscale("symlog", linthresh=floor, linscale=0.5)
+    ax.autoscale(axis="y")
+    ax.set_ylim(bottom=0)
+
+
+def reference(ax, y: float) -> None:
+    """Dotted gray horizontal reference line (explained in the figure legend)."""
+    ax.axhline(y, **REFERENCE)
+
+
+def integer_ticks(ax, values) -> None:
+    ax.set_xticks(sorted(int(v) for v in np.unique(values)))
