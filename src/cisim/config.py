@@ -60,6 +60,39 @@ class DesignConf:
 
 
 @dataclass
+class RedundantIndicatorsConf(DesignConf):
+    name: str = "redundant_indicators"  # k on-indicator pairs per circuit, read as their mean
+    k: int = 3  # on-indicator pairs per circuit (circuit width 2k + 2)
+    embedding: str = "independent"  # shared: one position set per circuit; independent: one per indicator copy
+
+
+@dataclass
+class IndicatorShareConf(DesignConf):
+    name: str = "indicator_share"  # unequal blocks: indicators get `fraction` of the width
+    fraction: float = 0.5  # share of d_model given to the two on-indicator blocks (baseline: 0.5)
+    redundancy_on: Optional[int] = None  # S of the indicator neurons (None: the point's redundancy)
+
+
+@dataclass
+class CarriedIndicatorsConf(DesignConf):
+    name: str = "carried_indicators"  # indicators computed once, carried forward in a dedicated pool
+    fraction: float = 0.5  # share of d_model in the indicator pool
+
+
+@dataclass
+class IndicatorCleanupConf(DesignConf):
+    name: str = "indicator_cleanup"  # extra layers that only re-apply the step function to indicators
+    every: int = 2  # one clean-up layer after every `every` computing layers (counted in the depth)
+
+
+@dataclass
+class CrossCircuitConf(DesignConf):
+    name: str = "cross_circuit"  # circuit t at layer l reads its parent's state at layer l − 1
+    routing: str = "permutation"  # identity, permutation, fan_out or fan_in_2
+    fan_out: int = 2  # children per parent for routing=fan_out
+
+
+@dataclass
 class CircuitConf:
     name: str = "rotation"  # small-circuit family: the post's conditional rotation (width set by the design)
 
@@ -90,6 +123,8 @@ class GridConf:
     n_layers: list[int] = field(default_factory=lambda: [4])  # L values
     n_active: list[int] = field(default_factory=lambda: [1, 2, 3, 4])  # z values, all run on the same network
     n_samples: Optional[int] = None  # overrides sim.n_samples for this grid
+    designs: list[str] = field(default_factory=list)  # conf/design options swept here (empty: the selected design)
+    allocations: list[str] = field(default_factory=list)  # conf/allocation options swept here (empty: the selected one)
 
 
 @dataclass
@@ -126,12 +161,43 @@ def register() -> None:
         ("allocation", "transversal", TransversalConf),
         ("allocation", "random_subsets", RandomSubsetsConf),
         ("design", "baseline", DesignConf),
+        ("design", "redundant_indicators", RedundantIndicatorsConf),
+        ("design", "indicator_share", IndicatorShareConf),
+        ("design", "carried_indicators", CarriedIndicatorsConf),
+        ("design", "indicator_cleanup", IndicatorCleanupConf),
+        ("design", "cross_circuit", CrossCircuitConf),
         ("circuit", "rotation", CircuitConf),
         ("backend", "backend", BackendConf),
         ("sim", "sim", SimConf),
         ("sweep", "sweep", SweepConf),
     ]:
         cs.store(group=group, name=f"base_{name}", node=node)
+
+
+BASES = {
+    "allocation": {"prime_step": PrimeStepConf, "transversal": TransversalConf, "random_subsets": RandomSubsetsConf},
+    "design": {
+        "baseline": DesignConf,
+        "redundant_indicators": RedundantIndicatorsConf,
+        "indicator_share": IndicatorShareConf,
+        "carried_indicators": CarriedIndicatorsConf,
+        "indicator_cleanup": IndicatorCleanupConf,
+        "cross_circuit": CrossCircuitConf,
+    },
+}
+
+
+def load_option(group: str, option: str, conf_dir: Path | None = None) -> dict:
+    """One option file of `group` validated against its schema, as a plain dict (for sweeps
+    that run several options of a group in one study)."""
+    path = Path(conf_dir or CONF_DIR) / group / f"{option}.yaml"
+    if not path.is_file():
+        known = sorted(p.stem for p in path.parent.glob("*.yaml"))
+        raise ConfigError(f"{group} option {option!r} is not allowed: one of {known}")
+    raw = OmegaConf.to_container(OmegaConf.load(path))
+    base = raw.pop("defaults", [f"base_{option}"])[0].removeprefix("base_")
+    merged = OmegaConf.merge(OmegaConf.structured(BASES[group][base]), raw)
+    return OmegaConf.to_container(merged)
 
 
 def compose(study: str = "paper", overrides: list[str] | None = None, conf_dir: Path | None = None) -> dict:
@@ -147,6 +213,12 @@ def compose(study: str = "paper", overrides: list[str] | None = None, conf_dir: 
         with initialize_config_dir(config_dir=str(Path(conf_dir or CONF_DIR).resolve()), version_base="1.3", job_name="cisim"):
             cfg = hydra_compose(config_name="config", overrides=[f"study={study}", *(overrides or [])])
         plain = OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
+        for grid_name, grid in plain["sweep"]["grids"].items():
+            for group, key in (("design", "designs"), ("allocation", "allocations")):
+                try:
+                    grid[key] = [load_option(group, o, conf_dir) for o in grid[key]] or [plain[group]]
+                except ConfigError as e:
+                    raise ConfigError(f"sweep.grids.{grid_name}.{key}: {e}") from None
     except (HydraException, OmegaConfBaseException) as e:
         detail = f"{e}: {e.__cause__}" if e.__cause__ and str(e.__cause__) not in str(e) else str(e)
         raise ConfigError(" ".join(detail.split())) from None
@@ -233,21 +305,22 @@ def point_label(p: dict) -> str:
 
 
 def expand_points(cfg: dict) -> list[dict]:
-    """All simulation points of the sweep, in grid order, each a plain dict (JSON-able)."""
-    alloc = dict(cfg["allocation"])
-    alloc_name = alloc.pop("name")
-    design_options = {k: v for k, v in cfg["design"].items() if k not in ("name", "chi_scale")}
+    """All simulation points of the sweep, in grid order, each a plain dict (JSON-able).
+
+    Per grid: designs × allocations × (d_model, n_circuits) × redundancy × n_layers; the z
+    values of a point all run on the same network."""
     points = []
     for grid_name, grid in cfg["sweep"]["grids"].items():
         pairs = [tuple(p) for p in grid["pairs"]] or list(itertools.product(grid["d_model"], grid["n_circuits"]))
-        for (d_model, n_circuits), redundancy, n_layers in itertools.product(pairs, grid["redundancy"], grid["n_layers"]):
+        axes = itertools.product(grid["designs"], grid["allocations"], pairs, grid["redundancy"], grid["n_layers"])
+        for design, alloc, (d_model, n_circuits), redundancy, n_layers in axes:
             p = {
                 "grid": grid_name,
-                "design": cfg["design"]["name"],
-                "chi_scale": float(cfg["design"]["chi_scale"]),
-                "allocation": alloc_name,
-                "allocation_options": alloc,
-                "design_options": design_options,
+                "design": design["name"],
+                "chi_scale": float(design["chi_scale"]),
+                "allocation": alloc["name"],
+                "allocation_options": {k: v for k, v in alloc.items() if k != "name"},
+                "design_options": {k: v for k, v in design.items() if k not in ("name", "chi_scale")},
                 "d_model": int(d_model),
                 "n_circuits": int(n_circuits),
                 "redundancy": int(redundancy),
