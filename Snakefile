@@ -12,10 +12,16 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/allocate.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/gather.smk"
+include: "workflow/rules/report.smk"
+
+
+report: "workflow/report/workflow.rst"
 
 
 rule all:
     input:
         f"{DATA}/summary.nc",
+        expand(f"{REPORTS}/figures/{{figure}}.png", figure=FIGURE_NAMES),
+        f"{REPORTS}/index.html",
     default_target: True
     localrule: True

@@ -7,10 +7,8 @@ import numpy as np
 import seaborn as sns
 
 from .. import theory
-from .style import (
-    CB, LABELS, REFERENCE, STATS, THEORY, TRUE_COLOR, d_circuit, figure, integer_ticks, main_table, network,
-    reference, symlog, z_palette,
-)
+from .style import CB, LABELS, REFERENCE, STATS, THEORY, TRUE_COLOR, figure, integer_ticks, reference, symlog, z_palette
+from .tables import d_circuit, main_table, network
 
 TRAJECTORY_DIMS = ("point", "seed", "n_active", "trajectory", "layer", "component")
 N_SAMPLES_SHOWN = 5

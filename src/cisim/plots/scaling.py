@@ -7,9 +7,8 @@ import numpy as np
 import seaborn as sns
 
 from .. import theory
-from .style import (
-    LABELS, STATS, THEORY, d_circuit, figure, grid_table, integer_ticks, main_table, reference, symlog, z_palette,
-)
+from .style import LABELS, STATS, THEORY, figure, integer_ticks, reference, symlog, z_palette
+from .tables import d_circuit, grid_table, main_table
 
 MARKERS = {True: "o", False: "^"}  # ● T > D/d (superposition strictly necessary), ▲ T ≤ D/d
 REGIME = {True: "T > D/d", False: "T ≤ D/d"}
@@ -48,14 +47,14 @@ def _scaling(ds, cfg, var, title):
     layers, zs = sorted(df["layer"].unique()), sorted(df["n_active"].unique())
     colors = d_model_palette(df["d_model"].unique())
     S = int(df["redundancy"].iloc[0])
-    x_max = df["superposition_load"].max() * 1.05
+    x_min, x_max = df["superposition_load"].min(), df["superposition_load"].max() * 1.05
     fig, axes = plt.subplots(len(layers), len(zs), figsize=(2.9 * len(zs) + 1.4, 2.5 * len(layers) + 0.4),
                              sharex=True, sharey=True, squeeze=False)
     for (i, layer), (j, z) in ((a, b) for a in enumerate(layers) for b in enumerate(zs)):
         ax = axes[i, j]
         cell = df[(df["layer"] == layer) & (df["n_active"] == z)]
-        for D, color in colors.items():  # theory: T from 100 up to the panel's largest load
-            T = np.arange(100, int(x_max * D**2 / d**2) + 10, 10)
+        for D, color in colors.items():  # theory over the tested loads, where ε ≥ d/(3D) > 0
+            T = np.linspace(max(x_min * D**2 / d**2, 1.5 * D / (d * S)), x_max * D**2 / d**2, 200)
             ax.plot(T * (d / D) ** 2, _theory(var, D, T, S, z, layer, d), color=color, **THEORY)
         sns.lineplot(data=cell, x="superposition_load", y=var, hue="d_model", palette=colors, style="regime",
                      markers={v: MARKERS[k] for k, v in REGIME.items()}, dashes=False, linestyle="", err_style="bars",

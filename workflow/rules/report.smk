@@ -1,0 +1,45 @@
+# Report stage: one `plot` job per figure of cisim.plots.FIGURES, then the static index.html.
+# Captions: workflow/report/plot.rst (per figure, selected by the `figure` wildcard).
+from cisim import plots
+
+FIGURE_NAMES = list(plots.FIGURES)  # registration order: the post's figure order
+PLOT_CODE = [f"{SRC}{f}" for f in ("datasets.py", "theory.py", "config.py")] + sorted(str(p) for p in Path(SRC).glob("plots/*.py"))
+
+
+rule plot:
+    input:
+        summary=f"{DATA}/summary.nc",
+        code=PLOT_CODE,
+    output:
+        report(
+            f"{REPORTS}/figures/{{figure}}.png",
+            caption="../report/plot.rst",
+            category=lambda wc: plots.FIGURES[wc.figure].category,
+            labels=lambda wc: {"figure": wc.figure, "post figure": plots.FIGURES[wc.figure].post},
+        ),
+    params:
+        report=cisim_config.to_json(CFG["report"]),
+    wildcard_constraints:
+        figure="|".join(FIGURE_NAMES),
+    log:
+        f"{LOGS}/plot/{{figure}}.log",
+    localrule: True
+    script:
+        "../scripts/plot.py"
+
+
+rule publish:
+    input:
+        summary=f"{DATA}/summary.nc",
+        figures=expand(f"{REPORTS}/figures/{{figure}}.png", figure=FIGURE_NAMES),
+        code=[*PLOT_CODE, f"{SRC}report.py"],
+    output:
+        f"{REPORTS}/index.html",
+    params:
+        report=cisim_config.to_json(CFG["report"]),
+        study=NAME,
+    log:
+        f"{LOGS}/publish/publish.log",
+    localrule: True
+    script:
+        "../scripts/publish.py"

@@ -1,0 +1,13 @@
+"""Rule `plot`: draw one figure of cisim.plots.FIGURES from the gathered summary."""
+import json
+import logging
+
+from cisim import datasets, plots
+
+logging.basicConfig(filename=snakemake.log[0], filemode="w", level=logging.INFO, format="%(asctime)s %(message)s")
+logging.captureWarnings(True)
+cfg = json.loads(snakemake.params.report)
+summary = datasets.read_summary(snakemake.input.summary)
+fig = plots.FIGURES[snakemake.wildcards.figure](summary, cfg)
+fig.savefig(snakemake.output[0], **plots.SAVEFIG)
+logging.info("wrote %s (%s)", snakemake.output[0], snakemake.wildcards.figure)
