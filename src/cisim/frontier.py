@@ -1,0 +1,171 @@
+"""The capacity frontier of every design (issue 4): the largest number of circuits T that still works.
+
+A simulated point (design, allocation, D, S, L, T) *works* for a seed and a z when, at every
+read-out layer 1..L (so in particular at the last one),
+
+    mse_x_active < mse_threshold   and   false_on_rate < false_on_threshold
+
+(`CFG["report"]`: 0.1 and 1e-3 by default). Both are folded into one margin
+r = max(mse_x_active/mse_threshold, false_on_rate/false_on_threshold) (NaN/Inf = diverged → ∞);
+a point works iff r < 1.
+
+Per seed, along the sorted T sweep of a group (design, allocation, D, S, L, z):
+
+* `capacity_tested`: the largest tested T of the contiguous working prefix (every smaller
+  tested T works too);
+* `capacity`: the crossing r = 1 interpolated linearly in (log T, log r) between that T and the
+  next (failing) one — a finer estimate than the grid step (×1.5 in the designs study);
+* `status`: "ok"; "lower_bound" when even the largest tested T works (capacity = that T, a
+  lower bound: the sweep or the allocation capacity ended first); "below_range" when the
+  smallest tested T already fails (capacity NaN).
+
+Over seeds: mean and a 95 % Student-t confidence interval (half-width t_{0.975, n−1}·sd/√n),
+the group's status being the worst of its seeds; `load` = capacity·(d/D)² (the design's own d).
+The ratio to the baseline compares means at the same (allocation, D, S, L, z); `ratio_ci` is
+the t interval of the per-seed paired ratios (same seed: same angles and inputs).
+
+Pure pandas/numpy: tables come from `datasets.tidy`, nothing here touches files.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+GROUP = ["design", "allocation", "d_model", "redundancy", "n_layers", "n_active"]
+MATCH = ["allocation", "d_model", "redundancy", "n_layers", "n_active"]  # what a ratio to the baseline holds fixed
+BASELINE = "baseline"
+STATUS_ORDER = {"ok": 0, "lower_bound": 1, "below_range": 2}
+# two-sided 95 % Student-t quantiles t_{0.975, df}; df > 30 uses the normal 1.96
+T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228,
+        11: 2.201, 12: 2.179, 13: 2.160, 14: 2.145, 15: 2.131, 16: 2.120, 17: 2.110, 18: 2.101, 19: 2.093,
+        20: 2.086, 25: 2.060, 30: 2.042}
+
+
+def t975(df: int) -> float:
+    if df < 1:
+        return float("nan")
+    if df in T975:
+        return T975[df]
+    smaller = [k for k in T975 if k <= df]
+    return T975[max(smaller)] if df <= 30 else 1.96
+
+
+def design_label(point: str, grid: str, allocation: str) -> str:
+    """The design with its options from a point label `<grid>-<design><-opts>-<allocation>…`
+    (e.g. "redundant_indicators-embeddingindependent-k3")."""
+    rest = point[len(grid) + 1 :] if point.startswith(grid + "-") else point
+    cut = rest.find(f"-{allocation}")
+    return rest if cut < 0 else rest[:cut]
+
+
+def margins(table: pd.DataFrame, mse_threshold: float, false_on_threshold: float) -> pd.DataFrame:
+    """One row per (point, seed, z): r = max over layers 1..L of the threshold ratios.
+
+    `table`: `datasets.tidy(ds, ["mse_x_active", "false_on_rate"])` (columns point, seed,
+    n_active, layer, the metrics and every point coordinate)."""
+    t = table[(table["layer"] >= 1) & (table["layer"] <= table["n_layers"])].copy()
+    ratio = np.maximum(t["mse_x_active"] / mse_threshold, t["false_on_rate"] / false_on_threshold)
+    t["r"] = ratio.where(np.isfinite(ratio), np.inf)
+    t["design"] = [design_label(p, g, a) for p, g, a in zip(t["point"], t["grid"], t["allocation"])]
+    t["d_factor"] = t["superposition_load"] / t["n_circuits"]
+    keys = [*GROUP, "n_circuits", "seed"]
+    out = t.groupby(keys, sort=True).agg(r=("r", "max"), d_factor=("d_factor", "first")).reset_index()
+    return out
+
+
+def crossing(n: np.ndarray, r: np.ndarray) -> tuple[float, float, str]:
+    """(capacity, capacity_tested, status) of one seed's sweep: n ascending, r its margins."""
+    works = r < 1.0
+    if not works[0]:
+        return float("nan"), float("nan"), "below_range"
+    m = len(works) if works.all() else int(np.argmin(works))  # first failing index
+    last = m - 1
+    if m == len(works):
+        return float(n[last]), float(n[last]), "lower_bound"
+    lo, hi = max(r[last], 1e-6), r[m]
+    if not np.isfinite(hi):
+        return float(n[last]), float(n[last]), "ok"
+    frac = (0.0 - math.log(lo)) / (math.log(hi) - math.log(lo)) if hi > lo else 0.0
+    cap = math.exp(math.log(n[last]) + frac * (math.log(n[m]) - math.log(n[last])))
+    return float(cap), float(n[last]), "ok"
+
+
+def per_seed(table: pd.DataFrame, mse_threshold: float = 0.1, false_on_threshold: float = 1e-3) -> pd.DataFrame:
+    """The frontier per (group, seed): capacity, capacity_tested, load, status."""
+    m = margins(table, mse_threshold, false_on_threshold)
+    rows = []
+    for key, g in m.groupby([*GROUP, "seed"], sort=True):
+        g = g.sort_values("n_circuits")
+        cap, tested, status = crossing(g["n_circuits"].to_numpy(float), g["r"].to_numpy(float))
+        factor = float(g["d_factor"].iloc[0])
+        rows.append({**dict(zip([*GROUP, "seed"], key)), "capacity": cap, "capacity_tested": tested,
+                     "load": cap * factor, "t_min": float(g["n_circuits"].min()), "t_max": float(g["n_circuits"].max()),
+                     "status": status})
+    return pd.DataFrame(rows)
+
+
+def _mean_ci(values: np.ndarray) -> tuple[float, float, float]:
+    v = np.asarray(values, float)
+    if np.isnan(v).any() or v.size == 0:
+        return float("nan"), float("nan"), float("nan")
+    mean = float(v.mean())
+    if v.size < 2:
+        return mean, float("nan"), float("nan")
+    half = t975(v.size - 1) * float(v.std(ddof=1)) / math.sqrt(v.size)
+    return mean, mean - half, mean + half
+
+
+def summarize(seeds: pd.DataFrame) -> pd.DataFrame:
+    """Mean and 95 % CI over seeds per group, the worst status, and the ratio to the baseline."""
+    rows = []
+    for key, g in seeds.groupby(GROUP, sort=True):
+        mean, lo, hi = _mean_ci(g["capacity"].to_numpy())
+        lmean, llo, lhi = _mean_ci(g["load"].to_numpy())
+        status = max(g["status"], key=STATUS_ORDER.get)
+        rows.append({**dict(zip(GROUP, key)), "capacity": mean, "capacity_lo": lo, "capacity_hi": hi,
+                     "capacity_tested": float(g["capacity_tested"].mean()), "load": lmean, "load_lo": llo, "load_hi": lhi,
+                     "t_min": float(g["t_min"].min()), "t_max": float(g["t_max"].max()), "n_seeds": int(len(g)), "status": status})
+    out = pd.DataFrame(rows)
+    base = seeds[seeds["design"] == BASELINE].set_index([*MATCH, "seed"])["capacity"]
+    base_mean = out[out["design"] == BASELINE].set_index(MATCH)
+    ratio, ratio_lo, ratio_hi, base_cap, base_status = [], [], [], [], []
+    for _, row in out.iterrows():
+        k = tuple(row[c] for c in MATCH)
+        if k not in base_mean.index:
+            ratio.append(np.nan); ratio_lo.append(np.nan); ratio_hi.append(np.nan); base_cap.append(np.nan); base_status.append("")
+            continue
+        b = base_mean.loc[k]
+        base_cap.append(float(b["capacity"]))
+        base_status.append(str(b["status"]))
+        ratio.append(row["capacity"] / b["capacity"] if b["capacity"] > 0 else np.nan)
+        mine = seeds[(seeds["design"] == row["design"]) & np.logical_and.reduce([seeds[c] == row[c] for c in MATCH])]
+        paired = [c / base.loc[(*k, s)] for s, c in zip(mine["seed"], mine["capacity"]) if (*k, s) in base.index]
+        _, lo, hi = _mean_ci(np.array(paired)) if len(paired) == len(mine) else (np.nan, np.nan, np.nan)
+        ratio_lo.append(lo)
+        ratio_hi.append(hi)
+    out["baseline_capacity"] = base_cap
+    out["baseline_status"] = base_status
+    out["ratio"] = ratio
+    out["ratio_lo"] = ratio_lo
+    out["ratio_hi"] = ratio_hi
+    return out
+
+
+def frontier(table: pd.DataFrame, report: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(per-seed frontier, summary with ratios) for thresholds from `CFG["report"]`."""
+    seeds = per_seed(table, float(report["mse_threshold"]), float(report["false_on_threshold"]))
+    return seeds, summarize(seeds)
+
+
+def format_capacity(row) -> str:
+    """'312 [290, 334]', '≥ 1350' (lower bound) or '< 25' (below the sweep)."""
+    if row["status"] == "below_range":
+        return f"< {row['t_min']:.0f}"
+    if row["status"] == "lower_bound":
+        return f"≥ {row['capacity']:.0f}"
+    if np.isfinite(row["capacity_lo"]):
+        return f"{row['capacity']:.0f} [{row['capacity_lo']:.0f}, {row['capacity_hi']:.0f}]"
+    return f"{row['capacity']:.0f}"

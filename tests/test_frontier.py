@@ -1,0 +1,100 @@
+"""cisim.frontier on a hand-made dataset whose frontier is known exactly."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from cisim import datasets, frontier
+
+REPORT = {"mse_threshold": 0.1, "false_on_threshold": 1e-3}
+TS = [100, 200, 400, 800]
+
+
+def make_dataset():
+    """Two designs at D = 1000, L = 2, z = 1, 3 seeds.
+
+    baseline: mse at the last layer = 0.1·(T/400)·f_seed, f = (1, 2, 1/4): r = 1 at T = 400/f,
+    found exactly by log-log interpolation for seeds 0, 1 (400, 200); seed 2 works at every T
+    (lower bound 800). false-on 0.
+    redundant: mse tiny, false_on = 1e-3·(T/200)·g_seed, g = (1, 1, 0.2): 200, 200, lower bound 800.
+    """
+    points, rows = [], {"mse_x_active": [], "false_on_rate": []}
+    f = {0: 1.0, 1: 2.0, 2: 0.25}
+    g = {0: 1.0, 1: 1.0, 2: 0.2}
+    coords = {k: [] for k in ("grid", "design", "allocation", "d_model", "n_circuits", "redundancy", "n_layers", "chi_scale", "superposition_load")}
+    for design, opts, d in (("baseline", "", 4), ("redundant_indicators", "-embeddingshared-k3", 8)):
+        for T in TS:
+            points.append(f"g-{design}{opts}-transversal-D1000-T{T}-S6-L2")
+            for k, v in (("grid", "g"), ("design", design), ("allocation", "transversal"), ("d_model", 1000), ("n_circuits", T),
+                         ("redundancy", 6), ("n_layers", 2), ("chi_scale", 1.0), ("superposition_load", T * (d / 1000) ** 2)):
+                coords[k].append(v)
+            mse = np.zeros((3, 1, 3))
+            fo = np.zeros((3, 1, 3))
+            for s in range(3):
+                if design == "baseline":
+                    mse[s, 0, 1:] = [0.05 * T / 400 * f[s], 0.1 * T / 400 * f[s]]  # last layer binds
+                else:
+                    mse[s, 0, 1:] = 1e-4
+                    fo[s, 0, 1:] = [0, 1e-3 * T / 200 * g[s]]
+            rows["mse_x_active"].append(mse)
+            rows["false_on_rate"].append(fo)
+    data = {k: (("point", "seed", "n_active", "layer"), np.stack(v)) for k, v in rows.items()}
+    c = {"point": points, "seed": [0, 1, 2], "n_active": [1], "layer": [0, 1, 2]}
+    c.update({k: ("point", v) for k, v in coords.items()})
+    return xr.Dataset(data, coords=c)
+
+
+@pytest.fixture
+def result():
+    ds = make_dataset()
+    return frontier.frontier(datasets.tidy(ds, ["mse_x_active", "false_on_rate"]), REPORT)
+
+
+def test_design_label():
+    assert frontier.design_label("d1000_l4-redundant_indicators-embeddingshared-k3-transversal-D1000-T25-S6-L4", "d1000_l4", "transversal") == "redundant_indicators-embeddingshared-k3"
+    assert frontier.design_label("g-baseline-prime_step-D1000-T557-S6-L5", "g", "prime_step") == "baseline"
+
+
+def test_per_seed_crossings_are_exact(result):
+    seeds, _ = result
+    b = seeds[seeds.design == "baseline"].set_index("seed")
+    assert b.loc[0, "capacity"] == pytest.approx(400.0) and b.loc[0, "status"] == "ok"
+    # r(400)=2 fails; r(200)=1 fails (not < 1); r(100) = 0.5 works → crossing at 200 between 100 and 200
+    assert b.loc[1, "capacity"] == pytest.approx(200.0) and b.loc[1, "capacity_tested"] == 100
+    assert b.loc[2, "status"] == "lower_bound" and b.loc[2, "capacity"] == 800
+    r = seeds[seeds.design.str.startswith("redundant")].set_index("seed")
+    assert r.loc[0, "capacity"] == pytest.approx(200.0) and r.loc[2, "status"] == "lower_bound"
+    assert r.loc[0, "load"] == pytest.approx(200.0 * 64 / 1e6)
+
+
+def test_summary_mean_ci_and_ratio(result):
+    _, summary = result
+    b = summary[summary.design == "baseline"].iloc[0]
+    vals = np.array([400.0, 200.0, 800.0])
+    half = 4.303 * vals.std(ddof=1) / math.sqrt(3)
+    assert b.capacity == pytest.approx(vals.mean()) and b.capacity_hi - b.capacity == pytest.approx(half)
+    assert b.status == "lower_bound" and b.ratio == pytest.approx(1.0)
+    r = summary[summary.design != "baseline"].iloc[0]
+    assert r.capacity == pytest.approx(np.mean([200.0, 200.0, 800.0]))
+    assert r.ratio == pytest.approx(r.capacity / b.capacity)
+    paired = np.array([200 / 400, 200 / 200, 800 / 800])
+    assert r.ratio_lo == pytest.approx(paired.mean() - 4.303 * paired.std(ddof=1) / math.sqrt(3))
+    assert frontier.format_capacity(r) == "≥ 400"
+
+
+def test_below_range_and_divergence():
+    n = np.array([10.0, 20.0, 40.0])
+    assert frontier.crossing(n, np.array([1.5, 2.0, 3.0]))[2] == "below_range"
+    assert frontier.crossing(n, np.array([0.5, np.inf, np.inf])) == (10.0, 10.0, "ok")
+    # non-monotone: a later success after a failure does not count
+    cap, tested, status = frontier.crossing(n, np.array([0.5, 2.0, 0.1]))
+    assert tested == 10.0 and status == "ok" and 10 < cap < 20
+
+
+def test_deterministic(result):
+    ds = make_dataset()
+    again = frontier.frontier(datasets.tidy(ds, ["mse_x_active", "false_on_rate"]), REPORT)
+    pd.testing.assert_frame_equal(result[1], again[1])
