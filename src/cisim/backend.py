@@ -31,3 +31,28 @@ def select(name: str, fallback_to_cpu: bool = False) -> str:
         "backend.name='cupy' is not available: no CUDA device or no cupy here; "
         "install cupy-cuda12x on a GPU node, or set backend.fallback_to_cpu=true to run on numpy"
     )
+
+
+def namespace(name: str):
+    """The array namespace of a backend: numpy and cupy through array-api-compat, or
+    array_api_strict (tests: keeps the forward pass within the array API standard)."""
+    if name == "numpy":
+        import array_api_compat.numpy as xp
+    elif name == "cupy":
+        import array_api_compat.cupy as xp
+    elif name == "array_api_strict":
+        import array_api_strict as xp
+    else:
+        raise ValueError(f"backend {name!r} is not allowed: numpy, cupy or array_api_strict")
+    return xp
+
+
+def to_numpy(x):
+    """A host numpy array of `x` (numpy, CuPy or any DLPack array on the CPU)."""
+    import numpy as np
+
+    if isinstance(x, (np.ndarray, np.generic)):
+        return np.asarray(x)
+    if hasattr(x, "get") and type(x).__module__.startswith("cupy"):
+        return x.get()
+    return np.from_dlpack(x)

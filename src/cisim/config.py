@@ -111,6 +111,7 @@ class SimConf:
     exhaustive_z1: bool = True  # n_active = 1 runs every circuit exactly once instead of sampling
     batch_size: int = 1024  # samples per forward batch (memory only; results do not depend on it)
     dtype: str = "float32"  # float32 or float64 activations
+    forward: str = "auto"  # weight layers: auto (cost model), dense (one GEMM) or structured (factored weights)
     n_trajectories: int = 10  # samples whose first active circuit's trajectory is stored (Figs 1, 4)
 
 
@@ -241,6 +242,7 @@ def validate(cfg: dict) -> None:
         _require(sim[key] >= 1, f"sim.{key}", sim[key], "an integer >= 1")
     _require(sim["n_trajectories"] >= 0, "sim.n_trajectories", sim["n_trajectories"], "an integer >= 0")
     _require(sim["dtype"] in ("float32", "float64"), "sim.dtype", sim["dtype"], "float32 or float64")
+    _require(sim["forward"] in ("auto", "dense", "structured"), "sim.forward", sim["forward"], "auto, dense or structured")
     _require(len(cfg["sweep"]["grids"]) > 0, "sweep.grids", cfg["sweep"]["grids"], "at least one grid")
     for point in expand_points(cfg):
         check_point(point)

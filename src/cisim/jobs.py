@@ -65,6 +65,9 @@ def simulate_point(cfg: dict, allocations: dict) -> tuple[dict, dict, str]:
                 network, circuits, inputs,
                 batch_size=sim["batch_size"], dtype=np.dtype(sim["dtype"]),
                 n_trajectories=sim["n_trajectories"], progress=ProgressLog(f"seed {seed} z {z}"),
+                forward=sim.get("forward", "auto"), backend=xp_name,
             )
-            log.info("seed %d z %d: %.2f s, read-out %s", seed, z, results[(seed, z)].seconds, results[(seed, z)].readout)
+            r = results[(seed, z)]
+            log.info("seed %d z %d: %.2f s, forward %s, read-out %s, batch %d, backend %s", seed, z, r.seconds, r.forward, r.readout, r.batch_size, r.backend)
+            log.info("seed %d z %d: %s", seed, z, r.forward_detail)
     return results, diag, xp_name

@@ -119,3 +119,84 @@ class StreamingMetrics:
             out[k][self.counts["nonfinite"] > 0] = np.nan
         out["active_fraction"] = self.active_neurons / (self.n_samples * np.asarray(block_sizes, dtype=float))[None, :]
         return out
+
+
+# ---------------------------------------------------------------- array-API path (cisim.simulate)
+def device_statistics(xp, channels, inactive) -> dict:
+    """Per-sample statistics over the circuits marked `inactive`, on the array's device.
+
+    channels : [α̂, x̂_0, x̂_1, …], each (T, batch); inactive : bool (T, batch), False for the
+    circuits whose true state is listed (they are scored on the host against their truth).
+    Returns host numpy arrays of shape (batch,): sums of ‖x̂‖² and α̂² (float64), their maxima
+    (squared, NaN propagates) and the number of α̂ > ON_THRESHOLD. Every sum runs over circuits in
+    index order for each sample, so it does not depend on the batch size.
+    """
+    from .backend import to_numpy
+
+    alpha = channels[0]
+    q = channels[1] * channels[1]
+    for x in channels[2:]:
+        q += x * x
+    a2 = alpha * alpha
+    qi = xp.where(inactive, q, 0.0)
+    ai = xp.where(inactive, a2, 0.0)
+    out = {
+        "sq_x_inactive": xp.sum(qi, axis=0, dtype=xp.float64),
+        "sq_alpha_inactive": xp.sum(ai, axis=0, dtype=xp.float64),
+        "max_x_inactive": xp.max(qi, axis=0),
+        "max_alpha_inactive": xp.max(ai, axis=0),
+        "false_on": xp.count_nonzero(xp.logical_and(alpha > ON_THRESHOLD, inactive), axis=0),
+    }
+    return {k: to_numpy(v) for k, v in out.items()}
+
+
+def _fold_max(current: float, values: np.ndarray) -> float:
+    if not values.size:
+        return current
+    worst = np.nanmax(values) if np.isfinite(values).any() else np.nan
+    return np.fmax(current, np.sqrt(worst))
+
+
+class BatchMetrics(StreamingMetrics):
+    """`StreamingMetrics` fed per batch from device statistics plus the listed circuits."""
+
+    def add_layer_batch(self, layer: int, n_circuits: int, bs: int, inactive: dict, est: tuple, truth: tuple):
+        """One layer of one batch of `bs` real samples.
+
+        inactive : `device_statistics` (arrays of length ≥ bs; only the first bs are used).
+        est      : (α̂, x̂) of the listed circuits, shapes (k, bs) and (k, bs, 2).
+        truth    : (valid (k, bs) bool, α (k, bs), x (k, bs, 2)): the listed circuits' true states;
+                   a listed circuit with α > ON_THRESHOLD is active, every other circuit inactive.
+        """
+        valid, alpha_true, x_true = truth
+        alpha_est, x_est = est
+        err_x = ((x_true - x_est) ** 2).sum(-1)
+        err_alpha = (alpha_true - alpha_est) ** 2
+        act = valid & (alpha_true > ON_THRESHOLD)
+        listed_off = valid & ~act
+        per_sample = {
+            "sq_x_active": np.where(act, err_x, 0.0).sum(0),
+            "sq_alpha_active": np.where(act, err_alpha, 0.0).sum(0),
+            "sq_x_inactive": inactive["sq_x_inactive"][:bs] + np.where(listed_off, err_x, 0.0).sum(0),
+            "sq_alpha_inactive": inactive["sq_alpha_inactive"][:bs] + np.where(listed_off, err_alpha, 0.0).sum(0),
+        }
+        for k, v in per_sample.items():
+            self.sums[k][layer] = chunked_sum(self.sums[k][layer], v)
+        n_act = int(act.sum())
+        self.n_active[layer] += n_act
+        self.n_inactive[layer] += n_circuits * bs - n_act
+        self.counts["false_on"][layer] += int(inactive["false_on"][:bs].sum()) + int((listed_off & (alpha_est > ON_THRESHOLD)).sum())
+        self.counts["false_off"][layer] += int((act & (alpha_est < ON_THRESHOLD)).sum())
+        self.counts["failed_rotation"][layer] += int((act & (err_x >= FAILED_ROTATION**2)).sum())
+        for key, values in (
+            ("max_x_active", err_x[act]),
+            ("max_alpha_active", err_alpha[act]),
+            ("max_x_inactive", np.concatenate([inactive["max_x_inactive"][:bs].astype(np.float64), err_x[listed_off]])),
+            ("max_alpha_inactive", np.concatenate([inactive["max_alpha_inactive"][:bs].astype(np.float64), err_alpha[listed_off]])),
+        ):
+            self.maxima[key][layer] = _fold_max(self.maxima[key][layer], values)
+
+    def add_counts(self, layer: int, active_per_block: np.ndarray, nonfinite: int):
+        """Neurons above ACTIVE_THRESHOLD per block and non-finite activations of one batch."""
+        self.active_neurons[layer] += active_per_block
+        self.counts["nonfinite"][layer] += int(nonfinite)

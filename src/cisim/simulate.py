@@ -8,21 +8,33 @@ Source: construction.md §4.1 (the published `CompInSup.run`), post eqs 5.25–5
 
 Layer-0 estimates are exact by definition (the published convention). Nothing of size
 (samples × circuits × neurons) is ever formed; per batch the largest arrays are the
-activations (bs, D) and the read-outs (bs, T, d).
+activations (D, bs) and the read-out channels (T, bs).
+
+The forward pass runs on any array API namespace (`backend`: numpy, cupy, or array_api_strict
+in the tests) with feature-major activations X (D, batch). Each weight layer is a dense GEMM or
+the factored ("structured") operator of `cisim.forward`, chosen per layer; the choice is
+reported in `Result.forward`. Random numbers, the exact small-circuit truth and the final
+chunked sums stay on the host (numpy), so a seed gives the same inputs on every backend.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
+from . import backend as backends
+from . import forward as forward_ops
 from .circuits import RotationCircuits
 from .construction.network import Network
 from .construction.weights import block_offsets
-from .metrics import CHUNK, StreamingMetrics
-from .readout import Readout
+from .metrics import ACTIVE_THRESHOLD, CHUNK, BatchMetrics, device_statistics
+from .readout import ChannelReadout, readout_matrix
+
+# Largest working set of one batch; the batch is cut to fit (results do not depend on it).
+BATCH_BUDGET_BYTES = int(float(os.environ.get("CISIM_BATCH_BUDGET_GB", "1.5")) * 2**30)
 
 
 @dataclass(frozen=True)
@@ -82,6 +94,10 @@ class Result:
     n_samples: int
     readout: str
     seconds: float
+    forward: str = "dense"  # weight-layer path that ran: dense, structured, mixed (or none)
+    forward_detail: str = ""  # per layer: path and why
+    backend: str = "numpy"  # array namespace the forward pass ran on
+    batch_size: int = 0  # samples per forward batch actually used
 
 
 def embed_input(network: Network, circuits: RotationCircuits, active: np.ndarray, a0: np.ndarray, n_rows: int, dtype) -> np.ndarray:
@@ -139,6 +155,60 @@ def trajectory_truth(truth, k: int, follow: np.ndarray, dynamic: bool) -> tuple:
     return out, follow
 
 
+def embed_input_columns(network: Network, circuits: RotationCircuits, active: np.ndarray, a0: np.ndarray, n_cols: int, dtype) -> np.ndarray:
+    """A^0 feature-major (D, n_cols): the same values as `embed_input`, transposed."""
+    pre = np.einsum("bzij,bzj->bzi", circuits.weights(active), a0)  # (bs, z, d)
+    A0 = np.zeros((network.d_model, n_cols), dtype=dtype)
+    idx = network.input_embedding()[active]  # (bs, z, d, S)
+    cols = np.broadcast_to(np.arange(active.shape[0])[:, None, None, None], idx.shape)
+    np.add.at(A0, (idx, cols), np.broadcast_to(pre[..., None], idx.shape).astype(dtype))
+    return A0
+
+
+def listing(truth_layer, bs: int, n_cols: int) -> tuple:
+    """Host tables of the circuits whose true state is listed (non-zero), k per sample.
+
+    Returns idx (k, n_cols) int64 (padding points at circuit 0), valid (k, bs), α (k, bs) and
+    x (k, bs, 2).
+    """
+    rows, cols, alpha, x = truth_layer
+    counts = np.bincount(rows, minlength=bs)
+    k = max(int(counts.max()) if counts.size else 0, 1)
+    order = np.argsort(rows, kind="stable")
+    r = rows[order]
+    rank = np.arange(r.size) - np.concatenate([[0], np.cumsum(counts)[:-1]])[r]
+    idx = np.zeros((k, n_cols), dtype=np.int64)
+    valid = np.zeros((k, bs), dtype=bool)
+    alpha_t = np.zeros((k, bs))
+    x_t = np.zeros((k, bs, 2))
+    idx[rank, r] = cols[order]
+    valid[rank, r] = True
+    alpha_t[rank, r] = alpha[order]
+    x_t[rank, r] = x[order]
+    return idx, valid, alpha_t, x_t
+
+
+def inactive_mask(truth_layer, n_cols: int, n_circuits: int) -> np.ndarray:
+    """(T, n_cols) bool: False exactly at the listed circuits (scored against their truth)."""
+    rows, cols = truth_layer[0], truth_layer[1]
+    inactive = np.ones((n_circuits, n_cols), dtype=bool)
+    inactive[cols, rows] = False
+    return inactive
+
+
+def batch_columns(batch_size: int, plan, network: Network, n_channels: int, dtype) -> int:
+    """Samples per batch: batch_size rounded up to a multiple of CHUNK, cut to BATCH_BUDGET_BYTES."""
+    batch = -(-batch_size // CHUNK) * CHUNK
+    itemsize = np.dtype(dtype).itemsize
+    T, D = network.n_circuits, network.d_model
+    per_sample = itemsize * (4 * D + (n_channels + 4) * T) + T  # activations, channels, temporaries, mask
+    for op in plan.ops:
+        if op.path == forward_ops.STRUCTURED:
+            per_sample = max(per_sample, op.cost()["bytes_per_sample"] + itemsize * (n_channels + 2) * T)
+    fit = max(CHUNK, (BATCH_BUDGET_BYTES // per_sample) // CHUNK * CHUNK)
+    return int(min(batch, fit))
+
+
 def run(
     network: Network,
     circuits: RotationCircuits,
@@ -147,59 +217,96 @@ def run(
     dtype=np.float32,
     n_trajectories: int = 10,
     progress=None,
+    forward: str = "auto",
+    backend: str = "numpy",
 ) -> Result:
     """Simulate all `inputs` in batches; return streaming per-layer metrics.
 
     batch_size is rounded up to a multiple of metrics.CHUNK (and short batches are padded with
-    all-zero rows) so that results do not depend on it. `progress(done, total)` is called after
-    every batch. Trajectories follow the first active circuit of each sample (with `dynamics`:
-    the lowest-numbered circuit active at each layer).
+    all-zero samples) so that results do not depend on it; it is also cut to fit
+    BATCH_BUDGET_BYTES. `forward` is auto, dense or structured (`cisim.forward.plan`);
+    `backend` is numpy, cupy or array_api_strict. `progress(done, total)` is called after every
+    batch. Trajectories follow the first active circuit of each sample (with `dynamics`: the
+    lowest-numbered circuit active at each layer).
     """
     if batch_size < 1:
         raise ValueError(f"batch_size={batch_size} is not allowed: need batch_size >= 1")
     start_time = time.perf_counter()
+    xp = backends.namespace(backend)
+    dtype = np.dtype(dtype)
     L, T, d = network.n_layers, network.n_circuits, circuits.d_circuit
-    weights_t = [np.ascontiguousarray(w.T, dtype=dtype) for w in network.weights]
-    biases = [network.bias_of(n).astype(dtype) for n in range(1, network.n_activation_layers + 1)]
-    readouts = [Readout(network.positions[l], network.block_sizes, dtype) for l in range(L)]
+    N = network.n_activation_layers
+    R = readout_matrix(circuits)
+    plan = forward_ops.plan(network.weights, dtype, xp, forward, readout_rows=R)
+    readouts = [ChannelReadout(network.positions[l], network.block_sizes, R, dtype, xp) for l in range(L)]
     circuit_layer = {n: l for l, n in enumerate(network.readouts(), start=1)}
-    offsets = block_offsets(network.block_sizes)
-    metrics = StreamingMetrics(L, d)
-    batch = -(-batch_size // CHUNK) * CHUNK
+    # A structured weight layer gathers exactly the read-out channels of its input layer when
+    # the positions agree (the post's construction; gather strategy): read out from that gather.
+    reuse = {
+        n: plan.paths[n - 1] == forward_ops.STRUCTURED
+        and plan.ops[n - 1].n_channels > 0
+        and readouts[l - 1].strategy == "gather"
+        and np.array_equal(plan.ops[n - 1].pos_in, network.positions[l - 1])
+        for n, l in circuit_layer.items()
+        if n <= N - 1
+    }
+    biases = [xp.asarray(network.bias_of(n).astype(dtype)[:, None]) for n in range(1, N + 1)]
+    offsets = [int(o) for o in block_offsets(network.block_sizes)]
+    metrics = BatchMetrics(L, d)
+    batch = batch_columns(batch_size, plan, network, R.shape[0], dtype)
     n_traj = min(n_trajectories, inputs.n_samples)
     x_true_traj = np.zeros((n_traj, L + 1, 2))
     x_est_traj = np.zeros((n_traj, L + 1, 2))
-    for lo in range(0, inputs.n_samples, batch):
-        active = inputs.active[lo : lo + batch]
-        bs = active.shape[0]
-        x0 = np.stack([np.cos(inputs.phases[lo : lo + batch]), np.sin(inputs.phases[lo : lo + batch])], -1)
-        a0 = circuits.encode(np.ones(active.shape), x0)
-        truth = true_states(network, circuits, active, a0)
-        A = embed_input(network, circuits, active, a0, batch, dtype)
-        metrics.add_activity(0, A[:bs], offsets)
-        k = max(0, min(n_traj - lo, bs))
-        follow = active[:k, 0]
-        x_true_traj[lo : lo + k, 0] = x0[:k, 0]
-        x_est_traj[lo : lo + k, 0] = x0[:k, 0]
-        np.maximum(A + biases[0], 0.0, out=A)
-        for n in range(1, network.n_activation_layers + 1):
-            if n >= 2:
-                with np.errstate(invalid="ignore", over="ignore"):  # non-finite values are counted, not warned
-                    A = A @ weights_t[n - 2]
-                    A += biases[n - 1]
-                    np.maximum(A, 0.0, out=A)
-            if n not in circuit_layer:
-                continue
-            layer = circuit_layer[n]
-            alpha_hat, x_hat = circuits.read(readouts[layer - 1](A[:bs]))
-            metrics.add_layer(layer, alpha_hat, x_hat, *truth[layer])
-            metrics.add_activity(layer, A[:bs], offsets)
-            if k:
-                x_true_traj[lo : lo + k, layer], follow = trajectory_truth(truth[layer], k, follow, network.dynamics is not None)
-                x_est_traj[lo : lo + k, layer] = x_hat[np.arange(k), follow]
-        metrics.n_samples += bs
-        if progress is not None:
-            progress(metrics.n_samples, inputs.n_samples)
+
+    def activity(layer, X, bs):
+        on = X[:, :bs] > ACTIVE_THRESHOLD
+        per_block = [backends.to_numpy(xp.count_nonzero(on[offsets[i] : offsets[i + 1], :])) for i in range(d)]
+        nonfinite = backends.to_numpy(xp.count_nonzero(xp.logical_not(xp.isfinite(X[:, :bs]))))
+        metrics.add_counts(layer, np.array(per_block, dtype=np.int64), int(nonfinite))
+
+    with np.errstate(invalid="ignore", over="ignore"):  # non-finite values are counted, not warned
+        for lo in range(0, inputs.n_samples, batch):
+            active = inputs.active[lo : lo + batch]
+            bs = active.shape[0]
+            x0 = np.stack([np.cos(inputs.phases[lo : lo + batch]), np.sin(inputs.phases[lo : lo + batch])], -1)
+            a0 = circuits.encode(np.ones(active.shape), x0)
+            truth = true_states(network, circuits, active, a0)
+            A0 = embed_input_columns(network, circuits, active, a0, batch, dtype)
+            metrics.add_activity(0, A0[:, :bs].T, np.asarray(offsets))
+            k = max(0, min(n_traj - lo, bs))
+            follow = active[:k, 0]
+            x_true_traj[lo : lo + k, 0] = x0[:k, 0]
+            x_est_traj[lo : lo + k, 0] = x0[:k, 0]
+            X = xp.maximum(xp.asarray(A0) + biases[0], 0.0)
+            tables = None
+            gathered = None
+            for n in range(1, N + 1):
+                if n >= 2:
+                    X = xp.maximum(plan.ops[n - 2](X, gathered) + biases[n - 1], 0.0)
+                following = plan.ops[n - 1] if n <= N - 1 else None
+                gathered = following.gather(X) if following is not None and following.path == forward_ops.STRUCTURED else None
+                if n not in circuit_layer:
+                    continue
+                layer = circuit_layer[n]
+                reader = readouts[layer - 1]
+                channels = plan.ops[n - 1].channels(gathered) if reuse.get(n) else reader(X)
+                idx, valid, alpha_t, x_t = listing(truth[layer], bs, batch)
+                if tables is None or network.dynamics is not None:  # static activity: the same circuits at every layer
+                    tables = (xp.asarray(idx), xp.asarray(inactive_mask(truth[layer], batch, T)))
+                stats = device_statistics(xp, channels, tables[1])
+                listed = [backends.to_numpy(xp.take_along_axis(c, tables[0], axis=0))[:, :bs] for c in channels]
+                est = (listed[0], np.stack(listed[1:3], -1))
+                metrics.add_layer_batch(layer, T, bs, stats, est, (valid, alpha_t, x_t))
+                activity(layer, X, bs)
+                if k:
+                    x_true_traj[lo : lo + k, layer], follow = trajectory_truth(truth[layer], k, follow, network.dynamics is not None)
+                    flat = xp.asarray(follow.astype(np.int64) * batch + np.arange(k))
+                    x_est_traj[lo : lo + k, layer] = np.stack(
+                        [backends.to_numpy(xp.take(xp.reshape(c, (-1,)), flat)) for c in channels[1:3]], -1
+                    )
+            metrics.n_samples += bs
+            if progress is not None:
+                progress(metrics.n_samples, inputs.n_samples)
     return Result(
         metrics.finalize(network.block_sizes),
         x_true_traj,
@@ -207,4 +314,8 @@ def run(
         inputs.n_samples,
         readouts[0].strategy if readouts else "none",
         time.perf_counter() - start_time,
+        forward=plan.path,
+        forward_detail=plan.summary,
+        backend=backend,
+        batch_size=batch,
     )

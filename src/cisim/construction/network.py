@@ -9,12 +9,13 @@ l is activation layer l; designs with extra clean-up layers have N > L.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..circuits import RotationCircuits
-from .weights import block_offsets, capped_weights
+from .weights import StructuredLayer, block_offsets, capped_weights, structured_weights
 
 
 @dataclass(frozen=True)
@@ -23,8 +24,9 @@ class Network:
 
     Attributes
     ----------
-    weights : tuple of N − 1 float64 ndarrays of shape (d_model, d_model)
-        W^1 … W^{N−1}; rows are output neurons.
+    weights : tuple (or `LazyWeights`) of N − 1 float64 ndarrays of shape (d_model, d_model)
+        W^1 … W^{N−1}; rows are output neurons. `assemble` returns `LazyWeights`, which
+        builds each matrix on access from its factored form (see `structure`).
     bias : float64 ndarray of shape (d_model,)
         B, the same in every layer (post eq 5.28): b_i on every neuron of block i.
     positions : int64 ndarray of shape (n_layers, n_circuits, d_circuit, redundancy)
@@ -92,9 +94,48 @@ class Network:
         return self.d_model * self.n_activation_layers
 
     @property
+    def structure(self) -> tuple | None:
+        """Per weight layer, the factored form (`StructuredLayer`) or None where only a dense
+        matrix exists; None when `weights` is a plain tuple (a design built or edited it)."""
+        return self.weights.layers if isinstance(self.weights, LazyWeights) else None
+
+    @property
     def n_parameters(self) -> int:
         """Weights and biases of the dense network: (N − 1)·D² + N·D (W^0 = I is not counted)."""
         return len(self.weights) * self.d_model**2 + self.n_activation_layers * self.d_model
+
+
+class LazyWeights(Sequence):
+    """The tuple of dense weight matrices, built on access from their factored form.
+
+    Behaves like the tuple `Network.weights` always was: `w[k]` and iteration give fresh float64
+    (D, D) ndarrays (exactly `capped_weights`); slices and `+` with tuples give LazyWeights again.
+    Items are `StructuredLayer`s or dense ndarrays; nothing of size D² is kept, so a network
+    with D = 65,536 can be assembled and simulated by the structured forward pass
+    (cisim.forward) while the dense matrices are never formed.
+    """
+
+    def __init__(self, layers):
+        self.layers = tuple(layers)
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return LazyWeights(self.layers[k])
+        item = self.layers[k]
+        return item.dense() if isinstance(item, StructuredLayer) else item
+
+    def __add__(self, other):
+        return LazyWeights(self.layers + tuple(other.layers if isinstance(other, LazyWeights) else other))
+
+    def __radd__(self, other):
+        return LazyWeights(tuple(other) + self.layers)
+
+    def __repr__(self) -> str:
+        kinds = ", ".join("structured" if isinstance(x, StructuredLayer) else f"dense{tuple(x.shape)}" for x in self.layers)
+        return f"LazyWeights([{kinds}])"
 
 
 def layer_positions(local: np.ndarray, block_sizes) -> np.ndarray:
@@ -104,12 +145,16 @@ def layer_positions(local: np.ndarray, block_sizes) -> np.ndarray:
 
 
 def assemble(circuits: RotationCircuits, positions: np.ndarray, block_sizes, chi_scale: float = 1.0) -> Network:
-    """Weights and biases for circuits embedded at `positions` (L, T, d, S) (post eq 5.20)."""
+    """Weights and biases for circuits embedded at `positions` (L, T, d, S) (post eq 5.20).
+
+    The weights are kept in factored form (`LazyWeights` of `StructuredLayer`s): `weights[k]`
+    builds exactly the dense `capped_weights` matrix on access, and χ is computed without D².
+    """
     built = [
-        capped_weights(circuits.mean_w, circuits.diff_w, positions[l], positions[l - 1], block_sizes, chi_scale)
+        structured_weights(circuits.mean_w, circuits.diff_w, positions[l], positions[l - 1], block_sizes, chi_scale)
         for l in range(1, positions.shape[0])
     ]
     d = circuits.d_circuit
-    chi = np.stack([c for _, c in built]) if built else np.zeros((0, d, d))
+    chi = np.stack([layer.chi for layer in built]) if built else np.zeros((0, d, d))
     bias = np.repeat(circuits.bias, block_sizes)
-    return Network(tuple(w for w, _ in built), bias, positions, tuple(int(b) for b in block_sizes), chi)
+    return Network(LazyWeights(built), bias, positions, tuple(int(b) for b in block_sizes), chi)

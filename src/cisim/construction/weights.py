@@ -88,3 +88,99 @@ def capped_weights(
     flat = rows.ravel() * d_model + cols.ravel()
     weights += np.bincount(flat, weights=vals.ravel(), minlength=d_model * d_model).reshape(d_model, d_model)
     return weights, chi
+
+
+# ---------------------------------------------------------------- factored form (no D² memory)
+# Everything below is additive: `capped_weights` above stays the reference (dense, float64).
+# `structured_weights` keeps the same layer in factored form, W = Σ_ij w̄_ij 𝒲^{ij} + (1/S) Σ_t Δw_t ⊗
+# e_t e_tᵀ, with 𝒲^{ij} = (1/S + χ_ij)·C^{ij} − χ_ij·𝟙𝟙ᵀ, so that the forward pass can apply it at a
+# cost ∝ T·S·d² per sample (cisim.forward) and a D = 65,536 network never allocates D².
+
+
+def pair_counts(pos_out: np.ndarray, pos_in: np.ndarray, n_in: int) -> tuple[np.ndarray, np.ndarray]:
+    """Used (output, input) pairs of one block pair and how many circuits use each.
+
+    pos_out, pos_in: int (n_circuits, redundancy), local to their blocks. Returns the sorted unique
+    pair codes n·n_in + m (int64) and their multiplicities (int64): C^{ij} is 1 exactly on them.
+    Memory O(T·S²), never O(n_out·n_in).
+    """
+    codes = (pos_out[:, :, None].astype(np.int64) * n_in + pos_in[:, None, :]).ravel()
+    return np.unique(codes, return_counts=True)
+
+
+def suppression_constant_sparse(pos_out: np.ndarray, pos_in: np.ndarray, n_out: int, n_in: int) -> tuple[float, np.ndarray, np.ndarray]:
+    """χ' of one block pair (bit-identical to `suppression_constant`) and the pairs shared by several circuits.
+
+    Returns (χ', excess codes, excess multiplicities − 1): the "capped" pattern C differs from
+    Σ_t e_t e_tᵀ exactly on those pairs. The unwanted-interaction sum is an exact integer here;
+    the dense version sums the same integers in float64, exactly while they stay below 2⁵³.
+    """
+    n_circuits, redundancy = pos_out.shape
+    codes, counts = pair_counts(pos_out, pos_in, n_in)
+    load_out = np.bincount(pos_out.ravel(), minlength=n_out).astype(np.int64)
+    load_in = np.bincount(pos_in.ravel(), minlength=n_in).astype(np.int64)
+    unwanted_int = int((load_out[codes // n_in] * load_in[codes % n_in]).sum()) - n_circuits * redundancy**2
+    unwanted = np.float64(unwanted_int)
+    possible = n_circuits * (n_circuits - 1) * redundancy**2
+    chi_prime = unwanted / (possible - unwanted) if possible > unwanted else 0.0
+    shared = counts > 1
+    return float(chi_prime), codes[shared], counts[shared] - 1
+
+
+class StructuredLayer:
+    """One capped weight layer (post eq 5.20) kept in factored form; `dense()` is `capped_weights`.
+
+    Attributes: mean_w (d, d), diff_w (T, d, d), pos_out / pos_in (T, d, S) global indices,
+    block_sizes, chi_scale, chi (d, d) as `capped_weights` returns it, and `patterns`: one entry
+    per distinct block pair pattern C (blocks whose local positions and sizes agree share it),
+    {(out_class, in_class): (pairs (i, j) using it, excess codes, excess multiplicities − 1)}.
+    """
+
+    def __init__(self, mean_w, diff_w, pos_out, pos_in, block_sizes, chi_scale: float = 1.0):
+        self.mean_w = np.asarray(mean_w, dtype=np.float64)
+        self.diff_w = np.asarray(diff_w, dtype=np.float64)
+        self.pos_out = pos_out
+        self.pos_in = pos_in
+        self.block_sizes = tuple(int(b) for b in block_sizes)
+        self.chi_scale = chi_scale
+        n_circuits, d, redundancy = pos_out.shape
+        offsets = block_offsets(self.block_sizes)
+        local_out = [pos_out[:, i] - offsets[i] for i in range(d)]
+        local_in = [pos_in[:, j] - offsets[j] for j in range(d)]
+
+        def classes(local):
+            first = []
+            for i in range(d):
+                same = next((k for k in first if self.block_sizes[k] == self.block_sizes[i] and np.array_equal(local[k], local[i])), None)
+                first.append(i if same is None else same)
+            return first
+
+        out_class, in_class = classes(local_out), classes(local_in)
+        self.chi = np.zeros((d, d))
+        self.patterns = {}
+        for i in range(d):
+            for j in range(d):
+                if self.mean_w[i, j] == 0.0:
+                    continue
+                key = (out_class[i], in_class[j])
+                if key not in self.patterns:
+                    chi_prime, codes, extra = suppression_constant_sparse(
+                        local_out[key[0]], local_in[key[1]], self.block_sizes[key[0]], self.block_sizes[key[1]]
+                    )
+                    self.patterns[key] = ([], chi_prime, codes, extra)
+                self.patterns[key][0].append((i, j))
+                chi_prime = self.patterns[key][1] * chi_scale
+                self.chi[i, j] = chi_prime / redundancy
+
+    @property
+    def d_model(self) -> int:
+        return sum(self.block_sizes)
+
+    def dense(self) -> np.ndarray:
+        """The dense float64 matrix, exactly `capped_weights(...)[0]`."""
+        return capped_weights(self.mean_w, self.diff_w, self.pos_out, self.pos_in, self.block_sizes, self.chi_scale)[0]
+
+
+def structured_weights(mean_w, diff_w, pos_out, pos_in, block_sizes, chi_scale: float = 1.0) -> StructuredLayer:
+    """`capped_weights` in factored form: same arguments, memory O(T·S²·d²) instead of O(D²)."""
+    return StructuredLayer(mean_w, diff_w, pos_out, pos_in, block_sizes, chi_scale)
