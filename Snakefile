@@ -13,6 +13,7 @@ include: "workflow/rules/allocate.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/gather.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/designs.smk"
 
 
 report: "workflow/report/workflow.rst"

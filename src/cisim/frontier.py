@@ -34,6 +34,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from . import datasets
+
 GROUP = ["design", "allocation", "d_model", "redundancy", "n_layers", "n_active"]
 MATCH = ["allocation", "d_model", "redundancy", "n_layers", "n_active"]  # what a ratio to the baseline holds fixed
 BASELINE = "baseline"
@@ -59,6 +61,21 @@ def design_label(point: str, grid: str, allocation: str) -> str:
     rest = point[len(grid) + 1 :] if point.startswith(grid + "-") else point
     cut = rest.find(f"-{allocation}")
     return rest if cut < 0 else rest[:cut]
+
+
+def table(ds, variables=("mse_x_active", "false_on_rate")) -> pd.DataFrame:
+    """`datasets.tidy` of per-layer metrics, one row per (point, seed, z, layer).
+
+    A summary gathered from designs of different widths d can carry a spurious `block` dimension
+    on every metric (the metrics repeated along it, NaN past a design's own d); it is dropped
+    here so that the frontier does not depend on how `gather` aligned the files."""
+    variables = list(variables)
+    try:
+        return datasets.tidy(ds, variables)
+    except ValueError:
+        t = datasets.tidy(ds, variables, dims=("point", "seed", "n_active", "layer", "block"))
+        t = t.dropna(subset=variables, how="all").drop(columns="block")
+        return t.drop_duplicates(subset=[c for c in t.columns if c not in variables]).reset_index(drop=True)
 
 
 def margins(table: pd.DataFrame, mse_threshold: float, false_on_threshold: float) -> pd.DataFrame:

@@ -1,0 +1,48 @@
+# Issue 4: capacity frontier and the designs comparison page. Target: `designs`
+#   snakemake --cores 2 --config study=designs designs
+# (any study works; the page is most useful for the `designs` and `designs_tiny` studies).
+DESIGNS_CODE = [SRC + f for f in ("datasets.py", "config.py", "frontier.py", "report_designs.py")]
+
+
+rule designs_frontier:
+    input:
+        summary=f"{DATA}/summary.nc",
+        code=DESIGNS_CODE,
+    output:
+        per_seed=f"{DATA}/frontier_per_seed.csv",
+        summary=f"{DATA}/frontier.csv",
+    params:
+        report=cisim_config.to_json(CFG["report"]),
+    log:
+        f"{LOGS}/designs/frontier.log",
+    localrule: True
+    script:
+        "../scripts/frontier.py"
+
+
+rule designs_page:
+    input:
+        summary=f"{DATA}/summary.nc",
+        frontier=f"{DATA}/frontier.csv",
+        code=DESIGNS_CODE + CONSTRUCTION,
+    output:
+        page=f"{REPORTS}/designs/index.html",
+        frontier_png=f"{REPORTS}/designs/frontier.png",
+        curves_png=f"{REPORTS}/designs/curves.png",
+    params:
+        report=cisim_config.to_json(CFG["report"]),
+        points=cisim_config.to_json(list(POINTS.values())),
+        study=NAME,
+    log:
+        f"{LOGS}/designs/page.log",
+    localrule: True
+    script:
+        "../scripts/publish_designs.py"
+
+
+rule designs:
+    input:
+        f"{DATA}/summary.nc",
+        f"{DATA}/frontier.csv",
+        f"{REPORTS}/designs/index.html",
+    localrule: True
