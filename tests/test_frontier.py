@@ -56,6 +56,7 @@ def result():
 def test_design_label():
     assert frontier.design_label("d1000_l4-redundant_indicators-embeddingshared-k3-transversal-D1000-T25-S6-L4", "d1000_l4", "transversal") == "redundant_indicators-embeddingshared-k3"
     assert frontier.design_label("g-baseline-prime_step-D1000-T557-S6-L5", "g", "prime_step") == "baseline"
+    assert frontier.design_label("d400_l3_alloc-baseline-prime_step-D400-T20-S6-L3", "d400_l3", "prime_step") == "baseline"
 
 
 def test_per_seed_crossings_are_exact(result):

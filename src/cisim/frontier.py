@@ -58,7 +58,10 @@ def t975(df: int) -> float:
 def design_label(point: str, grid: str, allocation: str) -> str:
     """The design with its options from a point label `<grid>-<design><-opts>-<allocation>…`
     (e.g. "redundant_indicators-embeddingindependent-k3")."""
-    rest = point[len(grid) + 1 :] if point.startswith(grid + "-") else point
+    if point.startswith(grid + "-"):
+        rest = point[len(grid) + 1 :]
+    else:  # a stored grid string cut short: grid names hold no "-", so the label's first field is the grid
+        rest = point.split("-", 1)[1] if "-" in point else point
     cut = rest.find(f"-{allocation}")
     return rest if cut < 0 else rest[:cut]
 
