@@ -41,6 +41,7 @@ FORWARD_CHOICES = ("auto", DENSE, STRUCTURED)
 GEMM_RATE = 9.0e10  # float32 GEMM flop/s (float64: half)
 GATHER_RATE = 1.1e9  # gathered-and-accumulated elements per second (take + add), float32
 ELEMENT_RATE = 2.0e9  # other elementwise operations per second (mix, bias, ReLU)
+TILE_BYTES = 512 * 2**10  # row tiles of gathers and sums stay in the L2 cache
 # Dense weights of one network (all layers, in the simulation dtype) above this never take the
 # dense path: override with CISIM_DENSE_BUDGET_GB.
 DENSE_BUDGET_BYTES = int(float(os.environ.get("CISIM_DENSE_BUDGET_GB", "3")) * 2**30)
@@ -119,15 +120,54 @@ class DenseOperator:
         return self.xp.matmul(self.W, X)
 
 
+def tile_rows(batch: int, itemsize: int) -> int:
+    """Rows per tile so that one (rows, batch) tile stays in the L2 cache (TILE_BYTES)."""
+    return max(16, TILE_BYTES // max(1, batch * itemsize))
+
+
+def gather_sum(xp, source, idx_list, lo: int, hi: int):
+    """Σ_k source[idx_list[k][lo:hi]] (rows), summed in list order."""
+    acc = xp.take(source, idx_list[0][lo:hi], axis=0)
+    for idx in idx_list[1:]:
+        acc += xp.take(source, idx[lo:hi], axis=0)
+    return acc
+
+
+def tiled(xp, n_rows: int, tile: int, f):
+    """concat of f(lo, hi) over row tiles [lo, hi) of [0, n_rows)."""
+    parts = [f(lo, min(lo + tile, n_rows)) for lo in range(0, n_rows, tile)]
+    return parts[0] if len(parts) == 1 else xp.concat(parts, axis=0)
+
+
+def padded_table(dst: np.ndarray, src: np.ndarray, n_out: int, pad: int) -> np.ndarray:
+    """(width, n_out) int64: column n lists the src entries with dst == n, in the given order,
+    padded with `pad` (a zero row of the sources)."""
+    order = np.argsort(dst, kind="stable")
+    dst, src = dst[order], src[order]
+    counts = np.bincount(dst, minlength=n_out)
+    width = int(counts.max()) if counts.size else 0
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    table = np.full((width, n_out), pad, dtype=np.int64)
+    table[np.arange(dst.size) - starts[dst], dst] = src
+    return table
+
+
 class StructuredOperator:
     """X (D, batch) ↦ W X from the factored form of one capped layer (module docstring).
 
-    `gather(X)` returns per-circuit sums over the S input positions, one (T, batch) array per
-    basis row. When all blocks share their local input positions and `readout_rows` R (the
-    circuits' linear read-out, `readout.readout_matrix`) is given, the basis starts with R: the
-    first gathered arrays, times 1/S, are then exactly the read-out channels of the input layer
-    (`channels(g)`, bit-identical to `readout.ChannelReadout`), so that layer is read out for free.
-    Otherwise the basis is the identity (g_j sums block j). Pass `gathered` back to `__call__`.
+    Gather basis: when all blocks share their local input positions and `readout_rows` R (the
+    circuits' linear read-out, `readout.readout_matrix`) is given, the per-circuit sums are taken
+    of the combinations V_c = Σ_i B_ci X_i, B an invertible completion of R, so that the first
+    gathered arrays times 1/S are exactly the read-out channels of the input layer (bit-identical
+    to `readout.ChannelReadout`): `apply` returns them, and that layer is read out for free.
+    Otherwise the basis is the identity (g_j sums block j). Basis rows that no output needs
+    (e.g. a_1 in the post's circuit) are not gathered.
+
+    The mixing splits as K'_t = K̄ + ΔK'_t (K̄ = w̄∘(1/S + χ)·B⁻¹, the same for every circuit):
+    output blocks with the same local positions, K̄ row and corrections share one "mean" part
+    M = scatter(Σ_c K̄_c g_c) − shared-pair corrections − rank-one term, and only blocks with a
+    per-circuit part add scatter(Σ_c ΔK'_c g_c). All loops run over row tiles that fit the L2
+    cache; the order of every sum is fixed, independent of the batch and the tiles.
     """
 
     path = STRUCTURED
@@ -137,146 +177,187 @@ class StructuredOperator:
         self.dtype = np.dtype(dtype)
         T, d, S = layer.pos_out.shape
         self.shape = (T, d, S)
+        self.S = S
         self.block_sizes = layer.block_sizes
         self.offsets = block_offsets(layer.block_sizes)
-        D = int(self.offsets[-1])
+        D = self.d_model = int(self.offsets[-1])
         self.pos_in = layer.pos_in
         asidx = lambda a: xp.asarray(np.ascontiguousarray(a, dtype=np.int64))  # noqa: E731
+        ascol = lambda a: xp.asarray(np.ascontiguousarray(a[:, None], dtype=self.dtype))  # noqa: E731
+        spec = analyse(layer, readout_rows)
+        self.basis, self.n_channels, self.needed = spec["basis"], spec["n_channels"], spec["needed"]
         local_in = layer.pos_in - self.offsets[:-1][None, :, None]
-        shared_in = len(set(self.block_sizes)) == 1 and all(np.array_equal(local_in[:, 0], local_in[:, j]) for j in range(d))
-        self.n_channels = 0
-        if shared_in and readout_rows is not None:
-            self.basis = complete_basis(np.asarray(readout_rows, dtype=np.float64))
-            self.n_channels = readout_rows.shape[0]
-            self.shared_idx = [asidx(local_in[:, 0, s]) for s in range(S)]
-        else:
-            self.basis = None
-            self.in_idx = [[asidx(layer.pos_in[:, j, s]) for s in range(S)] for j in range(d)]
-        self.S = S
-        # mixing h_i = Σ_c K'[:, i, c] g_c with K' = K·B⁻¹: scalar where the same for every circuit
-        K = layer.mean_w * (1.0 / S + layer.chi) + layer.diff_w / S  # (T, d, d)
         if self.basis is not None:
-            K = K @ np.linalg.inv(self.basis)
-            K[np.abs(K) < 1e-14] = 0.0
-        self.mix = []
-        for i in range(d):
-            terms = []
-            for j in range(d):
-                col = K[:, i, j]
-                if not col.any():
-                    continue
-                if np.all(col == col[0]):
-                    terms.append((j, float(col[0])))
-                else:
-                    terms.append((j, xp.asarray(col[:, None].astype(self.dtype))))
-            self.mix.append(terms)
-        # sources of the output rows: h rows i·T + t, then corrections, then the zero row
-        n_rows = d * T
-        dst = [layer.pos_out.transpose(1, 0, 2).ravel()]  # (i, t, s) → output neuron
-        src = [np.repeat(np.arange(d * T), S)]  # (i, t, s) → h row i·T + t
-        self.excess = []  # (coefficients {j: c}, local input indices, multiplicities)
-        for (oc, ic), (pairs, _, codes, extra) in layer.patterns.items():
-            if codes.size == 0:
-                continue
-            n_in = layer.block_sizes[ic]
-            rows_by_coefs = {}
-            for i, j in pairs:
-                rows_by_coefs.setdefault(i, {})[j] = float(layer.mean_w[i, j] * (1.0 / S + layer.chi[i, j]))
-            groups = {}
-            for i, coefs in rows_by_coefs.items():
-                groups.setdefault(tuple(sorted(coefs.items())), []).append(i)
-            for coefs, outs in groups.items():
-                start = n_rows
-                self.excess.append((coefs, asidx(codes % n_in), xp.asarray((-extra[:, None]).astype(self.dtype))))
+            shared = [asidx(local_in[:, 0, s]) for s in range(S)]
+            self.sources = [(c, shared) for c in self.needed]
+        else:
+            self.sources = [(j, [asidx(layer.pos_in[:, j, s]) for s in range(S)]) for j in self.needed]
+        Kc, Kd = spec["Kc"], spec["Kd"]
+        # mean classes: (representative block, K̄ row terms, excess groups, rank-one terms, blocks)
+        local_out = layer.pos_out - self.offsets[:-1][None, :, None]
+        self.means = []
+        for key, blocks in spec["mean_classes"].items():
+            i = blocks[0]
+            n_out = self.block_sizes[i]
+            terms = [(c, float(Kc[i, c])) for c in range(Kc.shape[1]) if Kc[i, c] != 0.0]
+            dst = [local_out[:, i].ravel()]
+            src = [np.repeat(np.arange(T), S)]
+            n_rows = T if terms else 0
+            if not terms:
+                dst, src = [], []
+            excess = []
+            for coefs, codes, extra, n_in in spec["excess"][i]:
+                excess.append((coefs, asidx(codes % n_in), xp.asarray((-extra[:, None]).astype(self.dtype))))
+                dst.append(codes // n_in)
+                src.append(n_rows + np.arange(codes.size))
                 n_rows += codes.size
-                for i in outs:
-                    dst.append(codes // n_in + self.offsets[i])
-                    src.append(start + np.arange(codes.size))
-        self.rank_one = []  # (coefficients {j: c})
-        groups = {}
+            rank = spec["rank_one"][i]
+            if rank:
+                dst.append(np.arange(n_out))
+                src.append(np.full(n_out, n_rows))
+                n_rows += 1
+            if dst:
+                table = padded_table(np.concatenate(dst), np.concatenate(src), n_out, n_rows)
+            else:
+                table = np.zeros((0, n_out), dtype=np.int64)
+            self.means.append({"blocks": blocks, "terms": terms, "excess": excess, "rank": rank,
+                               "table": [asidx(row) for row in table], "n_rows": n_rows})
+        self.deltas = {}
         for i in range(d):
-            coefs = tuple((j, float(layer.mean_w[i, j] * layer.chi[i, j])) for j in range(d) if layer.mean_w[i, j] * layer.chi[i, j] != 0)
-            if coefs:
-                groups.setdefault(coefs, []).append(i)
-        for coefs, outs in groups.items():
-            self.rank_one.append(coefs)
-            for i in outs:
-                dst.append(np.arange(self.offsets[i], self.offsets[i + 1]))
-                src.append(np.full(self.block_sizes[i], n_rows))
-            n_rows += 1
-        self.zero_row = n_rows
-        dst, src = np.concatenate(dst), np.concatenate(src)
-        order = np.lexsort((np.arange(dst.size), dst))  # by neuron, then in the order listed above
-        dst, src = dst[order], src[order]
-        counts = np.bincount(dst, minlength=D)
-        width = int(counts.max()) if counts.size else 0
-        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        table = np.full((width, D), self.zero_row, dtype=np.int64)
-        table[np.arange(dst.size) - starts[dst], dst] = src
-        self.table = [asidx(table[k]) for k in range(width)]
-        self.n_sources = n_rows + 1
-        self.n_excess = sum(int(e[1].shape[0]) for e in self.excess)
-        self.d_model = D
+            terms = [(c, ascol(Kd[:, i, c])) for c in range(Kd.shape[2]) if Kd[:, i, c].any()]
+            if terms:
+                table = padded_table(local_out[:, i].ravel(), np.repeat(np.arange(T), S), self.block_sizes[i], T)
+                self.deltas[i] = {"terms": terms, "table": [asidx(row) for row in table]}
+        self.mean_of = {i: m for m, mean in enumerate(self.means) for i in mean["blocks"]}
 
-    def cost(self) -> dict:
-        """Work per sample: gathered elements and elementwise operations (for the cost model)."""
+    def work(self) -> dict:
+        """Per sample: gathered elements, other elementwise operations, working-set bytes."""
         T, d, S = self.shape
-        gathers = T * d * S + len(self.table) * self.d_model + self.n_excess
-        elements = 2 * T * sum(len(m) for m in self.mix) + 2 * self.n_excess + 3 * self.d_model
-        return {"gathers": gathers, "elements": elements, "bytes_per_sample": self.dtype.itemsize * (3 * T * d + self.n_sources + 4 * self.d_model)}
+        gathers = len(self.sources) * T * S
+        elements = 0
+        for m in self.means:
+            n = self.block_sizes[m["blocks"][0]]
+            gathers += len(m["table"]) * n + sum(int(e[1].shape[0]) for e in m["excess"])
+            elements += 2 * T * len(m["terms"])
+        for i, dl in self.deltas.items():
+            gathers += len(dl["table"]) * self.block_sizes[i]
+            elements += 2 * T * len(dl["terms"])
+        n_src = sum(m["n_rows"] for m in self.means) + T * len(self.deltas)
+        nbytes = self.dtype.itemsize * (T * len(self.sources) + n_src + 4 * self.d_model)
+        return {"gathers": gathers, "elements": elements, "bytes_per_sample": nbytes}
 
-    def gather(self, X) -> list:
+    def _block(self, X, j):
+        return X[int(self.offsets[j]) : int(self.offsets[j + 1]), :]
+
+    def gather(self, X) -> dict:
+        """{basis row (or block): per-circuit sums (T, batch)} for the rows any output needs."""
         xp = self.xp
-        out = []
-        if self.basis is not None:
-            blocks = [self._block(X, j) for j in range(len(self.basis))]
-            sources = [(combine(blocks, row), self.shared_idx) for row in self.basis]
-        else:
-            sources = [(X, idx) for idx in self.in_idx]
-        for V, idx in sources:
-            acc = xp.take(V, idx[0], axis=0)
-            for k in idx[1:]:
-                acc += xp.take(V, k, axis=0)
-            out.append(acc)
+        T = self.shape[0]
+        tile = tile_rows(int(X.shape[1]), self.dtype.itemsize)
+        blocks = [self._block(X, j) for j in range(self.shape[1])] if self.basis is not None else None
+        out = {}
+        for c, idx in self.sources:
+            V = combine(blocks, self.basis[c]) if self.basis is not None else X
+            out[c] = tiled(xp, T, tile, lambda lo, hi, V=V, idx=idx: gather_sum(xp, V, idx, lo, hi))
         return out
 
     def channels(self, gathered) -> list | None:
         """The input layer's read-out channels from `gather`'s output (None without a read-out basis)."""
         if not self.n_channels:
             return None
-        return [g * (1.0 / self.S) for g in gathered[: self.n_channels]]
+        return [gathered[c] * (1.0 / self.S) for c in range(self.n_channels)]
 
-    def _block(self, X, j):
-        return X[int(self.offsets[j]) : int(self.offsets[j + 1]), :]
+    def apply(self, X, want_channels: bool = False):
+        """(W X, the input layer's read-out channels or None)."""
+        g = self.gather(X)
+        return self._scatter(X, g), (self.channels(g) if want_channels else None)
 
     def __call__(self, X, gathered=None):
+        return self._scatter(X, self.gather(X) if gathered is None else gathered)
+
+    def _scatter(self, X, g):
         xp = self.xp
-        g = self.gather(X) if gathered is None else gathered
-        parts = []
-        for terms in self.mix:
+        T = self.shape[0]
+        bs = int(X.shape[1])
+        tile = tile_rows(bs, self.dtype.itemsize)
+        zero = xp.zeros((1, bs), dtype=X.dtype)
+
+        def mixed(terms, lo, hi, column):
             h = None
-            for j, c in terms:
-                v = c * g[j]
+            for c, k in terms:
+                v = (k[lo:hi, :] if column else k) * g[c][lo:hi, :]
                 h = v if h is None else h + v
-            parts.append(h if h is not None else xp.zeros_like(g[0]))
-        for coefs, idx, extra in self.excess:
-            U = None
-            for j, c in coefs:
-                v = c * self._block(X, j)
-                U = v if U is None else U + v
-            parts.append(xp.take(U, idx, axis=0) * extra)
-        for coefs in self.rank_one:
-            r = None
-            for j, c in coefs:
-                v = (-c) * xp.sum(self._block(X, j), axis=0, keepdims=True)
-                r = v if r is None else r + v
-            parts.append(r)
-        parts.append(xp.zeros((1, X.shape[1]), dtype=X.dtype))
-        H = xp.concat(parts, axis=0)
-        Y = xp.take(H, self.table[0], axis=0)
-        for idx in self.table[1:]:
-            Y += xp.take(H, idx, axis=0)
-        return Y
+            return h
+
+        mean_parts = []
+        for m in self.means:
+            n_out = self.block_sizes[m["blocks"][0]]
+            if not m["table"]:
+                mean_parts.append(xp.zeros((n_out, bs), dtype=X.dtype))
+                continue
+            parts = []
+            if m["terms"]:
+                parts.append(tiled(xp, T, tile, lambda lo, hi, t=m["terms"]: mixed(t, lo, hi, False)))
+            for coefs, idx, extra in m["excess"]:
+                U = combine([self._block(X, j) for j in range(self.shape[1])], [dict(coefs).get(j, 0.0) for j in range(self.shape[1])])
+                parts.append(tiled(xp, int(idx.shape[0]), tile, lambda lo, hi, U=U, idx=idx, e=extra: xp.take(U, idx[lo:hi], axis=0) * e[lo:hi, :]))
+            if m["rank"]:
+                r = None
+                for j, c in m["rank"]:
+                    v = (-c) * xp.sum(self._block(X, j), axis=0, keepdims=True)
+                    r = v if r is None else r + v
+                parts.append(r)
+            H = xp.concat(parts + [zero], axis=0)
+            mean_parts.append(tiled(xp, n_out, tile, lambda lo, hi, H=H, tb=m["table"]: gather_sum(xp, H, tb, lo, hi)))
+        out = []
+        for i in range(self.shape[1]):
+            y = mean_parts[self.mean_of[i]] if i in self.mean_of else None
+            if i in self.deltas:
+                dl = self.deltas[i]
+                H = xp.concat([tiled(xp, T, tile, lambda lo, hi, t=dl["terms"]: mixed(t, lo, hi, True)), zero], axis=0)
+                delta = tiled(xp, self.block_sizes[i], tile, lambda lo, hi, H=H, tb=dl["table"]: gather_sum(xp, H, tb, lo, hi))
+                y = delta if y is None else y + delta
+            if y is None:
+                y = xp.zeros((self.block_sizes[i], bs), dtype=X.dtype)
+            out.append(y)
+        return xp.concat(out, axis=0)
+
+
+def analyse(layer: StructuredLayer, readout_rows=None) -> dict:
+    """What a StructuredOperator needs, without building index tables (also the cost model's input)."""
+    T, d, S = layer.pos_out.shape
+    offsets = block_offsets(layer.block_sizes)
+    local_in = layer.pos_in - offsets[:-1][None, :, None]
+    local_out = layer.pos_out - offsets[:-1][None, :, None]
+    shared_in = len(set(layer.block_sizes)) == 1 and all(np.array_equal(local_in[:, 0], local_in[:, j]) for j in range(d))
+    basis, n_channels = None, 0
+    if shared_in and readout_rows is not None:
+        basis = complete_basis(np.asarray(readout_rows, dtype=np.float64))
+        n_channels = readout_rows.shape[0]
+    inv = np.linalg.inv(basis) if basis is not None else np.eye(d)
+    Kc = (layer.mean_w * (1.0 / S + layer.chi)) @ inv
+    Kd = (layer.diff_w / S) @ inv
+    Kc[np.abs(Kc) < 1e-14] = 0.0
+    Kd[np.abs(Kd) < 1e-14] = 0.0
+    needed = [c for c in range(d) if c < n_channels or Kc[:, c].any() or Kd[:, :, c].any()]
+    excess = {i: [] for i in range(d)}
+    for (oc, ic), (pairs, _, codes, extra) in layer.patterns.items():
+        if codes.size == 0:
+            continue
+        by_out = {}
+        for i, j in pairs:
+            by_out.setdefault(i, {})[j] = float(layer.mean_w[i, j] * (1.0 / S + layer.chi[i, j]))
+        for i, coefs in by_out.items():
+            excess[i].append((tuple(sorted(coefs.items())), codes, extra, layer.block_sizes[ic]))
+    rank_one = {i: tuple((j, float(layer.mean_w[i, j] * layer.chi[i, j])) for j in range(d) if layer.mean_w[i, j] * layer.chi[i, j] != 0)
+                for i in range(d)}
+    classes = {}
+    for i in range(d):
+        same = next((k for k in range(i) if layer.block_sizes[k] == layer.block_sizes[i] and np.array_equal(local_out[:, k], local_out[:, i])), i)
+        key = (same, tuple(Kc[i]), tuple((c, id(codes)) for c, codes, _, _ in excess[i]), rank_one[i])
+        classes.setdefault(key, []).append(i)
+    return {"basis": basis, "n_channels": n_channels, "needed": needed, "Kc": Kc, "Kd": Kd,
+            "excess": excess, "rank_one": rank_one, "mean_classes": classes}
 
 
 def layer_costs(item, dtype) -> dict:

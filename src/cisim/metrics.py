@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 CHUNK = 128
+STAT_TILE = 1024  # circuits per tile of the per-sample sums (fixed, like CHUNK, for determinism)
 ACTIVE_THRESHOLD = 1e-4  # the published code's "neuron is on" threshold (Fig 7)
 ON_THRESHOLD = 0.5  # α̂ above this reads as "on"
 FAILED_ROTATION = 1.0  # ‖δx‖ ≥ 1 is no better than guessing the mean
@@ -129,25 +130,34 @@ def device_statistics(xp, channels, inactive) -> dict:
     circuits whose true state is listed (they are scored on the host against their truth).
     Returns host numpy arrays of shape (batch,): sums of ‖x̂‖² and α̂² (float64), their maxima
     (squared, NaN propagates) and the number of α̂ > ON_THRESHOLD. Every sum runs over circuits in
-    index order for each sample, so it does not depend on the batch size.
+    index order for each sample, in fixed tiles of STAT_TILE circuits, so it does not depend on
+    the batch size.
     """
     from .backend import to_numpy
 
-    alpha = channels[0]
-    q = channels[1] * channels[1]
-    for x in channels[2:]:
-        q += x * x
-    a2 = alpha * alpha
-    qi = xp.where(inactive, q, 0.0)
-    ai = xp.where(inactive, a2, 0.0)
-    out = {
-        "sq_x_inactive": xp.sum(qi, axis=0, dtype=xp.float64),
-        "sq_alpha_inactive": xp.sum(ai, axis=0, dtype=xp.float64),
-        "max_x_inactive": xp.max(qi, axis=0),
-        "max_alpha_inactive": xp.max(ai, axis=0),
-        "false_on": xp.count_nonzero(xp.logical_and(alpha > ON_THRESHOLD, inactive), axis=0),
-    }
-    return {k: to_numpy(v) for k, v in out.items()}
+    T = int(channels[0].shape[0])
+    tile = STAT_TILE  # fixed: the grouping of the sums must not depend on the batch size
+    sums = {"sq_x_inactive": None, "sq_alpha_inactive": None, "false_on": None}
+    maxima = {"max_x_inactive": None, "max_alpha_inactive": None}
+    for lo in range(0, T, tile):  # circuit tiles in order: sums add tile by tile, per sample
+        hi = min(lo + tile, T)
+        mask = inactive[lo:hi, :]
+        alpha = channels[0][lo:hi, :]
+        q = channels[1][lo:hi, :] * channels[1][lo:hi, :]
+        for x in channels[2:]:
+            q += x[lo:hi, :] * x[lo:hi, :]
+        qi = xp.where(mask, q, 0.0)
+        ai = xp.where(mask, alpha * alpha, 0.0)
+        part = {
+            "sq_x_inactive": xp.sum(qi, axis=0, dtype=xp.float64),
+            "sq_alpha_inactive": xp.sum(ai, axis=0, dtype=xp.float64),
+            "false_on": xp.count_nonzero(xp.logical_and(alpha > ON_THRESHOLD, mask), axis=0),
+        }
+        for k, v in part.items():
+            sums[k] = v if sums[k] is None else sums[k] + v
+        for k, v in (("max_x_inactive", xp.max(qi, axis=0)), ("max_alpha_inactive", xp.max(ai, axis=0))):
+            maxima[k] = v if maxima[k] is None else xp.where(xp.isnan(v) | xp.isnan(maxima[k]), xp.nan, xp.maximum(maxima[k], v))
+    return {k: to_numpy(v) for k, v in {**sums, **maxima}.items()}
 
 
 def _fold_max(current: float, values: np.ndarray) -> float:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .construction.weights import block_offsets
-from .forward import GATHER_RATE, GEMM_RATE, combine
+from .forward import GATHER_RATE, GEMM_RATE, combine, gather_sum, tile_rows, tiled
 
 DENSE_BUDGET_BYTES = 256 * 2**20  # read-out matrices above this use the gather strategy
 
@@ -88,6 +88,7 @@ class ChannelReadout:
 
     def __init__(self, positions: np.ndarray, block_sizes, R: np.ndarray, dtype, xp, strategy: str = "auto"):
         self.xp = xp
+        self.dtype = np.dtype(dtype)
         self.positions = positions
         self.R = np.asarray(R, dtype=np.float64)
         self.offsets = block_offsets(block_sizes)
@@ -127,27 +128,21 @@ class ChannelReadout:
 
     def __call__(self, X) -> list:
         xp = self.xp
-        d = self.positions.shape[1]
+        T, d, _ = self.positions.shape
+        tile = tile_rows(int(X.shape[1]), np.dtype(self.dtype).itemsize)
         if self.shared:
             blocks = [self._block(X, i) for i in range(d)]
             out = []
             for row in self.R:
                 V = combine(blocks, row)
                 if self.strategy == "gather":
-                    acc = xp.take(V, self.idx[0], axis=0)
-                    for k in self.idx[1:]:
-                        acc += xp.take(V, k, axis=0)
+                    acc = tiled(xp, T, tile, lambda lo, hi, V=V: gather_sum(xp, V, self.idx, lo, hi))
                 else:
                     acc = xp.matmul(self.mats[0], V)
                 out.append(acc * (1.0 / self.S))
             return out
         if self.strategy == "gather":
-            g = []
-            for idx in self.idx:
-                acc = xp.take(X, idx[0], axis=0)
-                for k in idx[1:]:
-                    acc += xp.take(X, k, axis=0)
-                g.append(acc)
+            g = [tiled(xp, T, tile, lambda lo, hi, idx=idx: gather_sum(xp, X, idx, lo, hi)) for idx in self.idx]
         else:
             g = [xp.matmul(self.mats[i], self._block(X, i)) for i in range(d)]
         return self.from_gather(g)

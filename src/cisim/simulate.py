@@ -204,7 +204,7 @@ def batch_columns(batch_size: int, plan, network: Network, n_channels: int, dtyp
     per_sample = itemsize * (4 * D + (n_channels + 4) * T) + T  # activations, channels, temporaries, mask
     for op in plan.ops:
         if op.path == forward_ops.STRUCTURED:
-            per_sample = max(per_sample, op.cost()["bytes_per_sample"] + itemsize * (n_channels + 2) * T)
+            per_sample = max(per_sample, op.work()["bytes_per_sample"] + itemsize * (n_channels + 2) * T)
     fit = max(CHUNK, (BATCH_BUDGET_BYTES // per_sample) // CHUNK * CHUNK)
     return int(min(batch, fit))
 
@@ -279,17 +279,19 @@ def run(
             x_est_traj[lo : lo + k, 0] = x0[:k, 0]
             X = xp.maximum(xp.asarray(A0) + biases[0], 0.0)
             tables = None
-            gathered = None
+            Y = None
             for n in range(1, N + 1):
                 if n >= 2:
-                    X = xp.maximum(plan.ops[n - 2](X, gathered) + biases[n - 1], 0.0)
-                following = plan.ops[n - 1] if n <= N - 1 else None
-                gathered = following.gather(X) if following is not None and following.path == forward_ops.STRUCTURED else None
+                    X = xp.maximum(Y + biases[n - 1], 0.0)
+                read_free = reuse.get(n, False)
+                if n <= N - 1:  # W^n X: a structured layer also returns the read-out of X when asked
+                    op = plan.ops[n - 1]
+                    Y, free = op.apply(X, read_free) if op.path == forward_ops.STRUCTURED else (op(X), None)
                 if n not in circuit_layer:
                     continue
                 layer = circuit_layer[n]
                 reader = readouts[layer - 1]
-                channels = plan.ops[n - 1].channels(gathered) if reuse.get(n) else reader(X)
+                channels = free if read_free else reader(X)
                 idx, valid, alpha_t, x_t = listing(truth[layer], bs, batch)
                 if tables is None or network.dynamics is not None:  # static activity: the same circuits at every layer
                     tables = (xp.asarray(idx), xp.asarray(inactive_mask(truth[layer], batch, T)))
