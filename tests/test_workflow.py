@@ -20,6 +20,7 @@ pytestmark = pytest.mark.slow
 
 
 def copy_workflow(dest: Path) -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
     for item in ("Snakefile", "conf", "workflow", "profiles", "src"):
         src = ROOT / item
         (shutil.copytree if src.is_dir() else shutil.copy)(src, dest / item)

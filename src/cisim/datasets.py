@@ -118,6 +118,8 @@ def write(ds: xr.Dataset, path: str | os.PathLike) -> None:
     """Write netCDF atomically: temporary file in the same folder, then rename into place."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):  # left by a killed earlier attempt
+        stale.unlink(missing_ok=True)
     encoding = {v: {"zlib": True, "complevel": 4} for v in ds.data_vars if ds[v].dtype.kind in "fiu"}
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
@@ -222,6 +224,8 @@ def gather(paths) -> xr.Dataset:
     union = {dim: sorted(set().union(*(p[dim].values.tolist() for p in parts))) for dim in ("n_active", "layer", "trajectory")}
     parts = [p.reindex({d: v for d, v in union.items() if d in p.dims}) for p in parts]
     out = xr.combine_by_coords(parts, combine_attrs="drop_conflicts")
+    for var in out.variables.values():
+        var.encoding.clear()  # the first file's fixed string widths would truncate longer labels
     check_summary(out, "gathered dataset")
     return out
 

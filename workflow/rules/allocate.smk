@@ -5,6 +5,8 @@ rule allocate:
         f"{DATA}/allocations/{{alloc}}.nc",
     params:
         cfg=allocation_params,
+    conda:
+        CONDA_ENV
     log:
         f"{LOGS}/allocate/{{alloc}}.log",
     script:

@@ -2,6 +2,7 @@
 # `--config study=<name>` and override any key with `--config 'overrides=["key=value", ...]'`.
 import sys
 
+from cisim import backend as cisim_backend
 from cisim import config as cisim_config
 
 STUDY = config.get("study", "paper")
@@ -10,9 +11,14 @@ if isinstance(OVERRIDES, str):
     OVERRIDES = [OVERRIDES]
 try:
     CFG = cisim_config.compose(STUDY, list(OVERRIDES), conf_dir=Path(workflow.basedir) / "conf")
-except (cisim_config.ConfigError, ValueError) as e:
+    if workflow.is_main_process and workflow.local_exec:
+        # Jobs run on this machine: a GPU backend must exist here (cluster jobs check on their node).
+        cisim_backend.select(CFG["backend"]["name"], CFG["backend"]["fallback_to_cpu"])
+except (cisim_config.ConfigError, ValueError, RuntimeError) as e:
     sys.exit(f"cisim: {e}")
 
+# One environment for every rule (used with `--sdm conda`; pip users install the same packages).
+CONDA_ENV = str(Path(workflow.basedir) / "environment.yml")
 NAME = CFG["study_name"]
 DATA = f"data/{NAME}"
 REPORTS = f"reports/{NAME}"

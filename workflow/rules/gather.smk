@@ -6,6 +6,8 @@ rule gather:
         f"{DATA}/summary.nc",
     params:
         study=NAME,
+    conda:
+        CONDA_ENV
     log:
         f"{LOGS}/gather/gather.log",
     localrule: True

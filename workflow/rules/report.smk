@@ -21,6 +21,8 @@ rule plot:
         report=cisim_config.to_json(CFG["report"]),
     wildcard_constraints:
         figure="|".join(FIGURE_NAMES),
+    conda:
+        CONDA_ENV
     log:
         f"{LOGS}/plot/{{figure}}.log",
     localrule: True
@@ -38,6 +40,8 @@ rule publish:
     params:
         report=cisim_config.to_json(CFG["report"]),
         study=NAME,
+    conda:
+        CONDA_ENV
     log:
         f"{LOGS}/publish/publish.log",
     localrule: True

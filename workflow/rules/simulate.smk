@@ -11,6 +11,8 @@ rule simulate:
         gpu=uses_gpu(),
         mem_mb=2000,
         runtime=60,
+    conda:
+        CONDA_ENV
     log:
         f"{LOGS}/simulate/{{point}}.log",
     script:
