@@ -9,5 +9,7 @@ rule allocate:
         CONDA_ENV
     log:
         f"{LOGS}/allocate/{{alloc}}.log",
+    benchmark:
+        f"{LOGS}/benchmark/allocate/{{alloc}}.tsv"
     script:
         "../scripts/allocate.py"

@@ -15,5 +15,7 @@ rule simulate:
         CONDA_ENV
     log:
         f"{LOGS}/simulate/{{point}}.log",
+    benchmark:
+        f"{LOGS}/benchmark/simulate/{{point}}.tsv"
     script:
         "../scripts/simulate.py"
