@@ -1,0 +1,203 @@
+"""Verify ping-pong for every circuit (z = 1) and measure what z = 2 does to it.
+
+`verify_all` runs each of the T = (D/d)² circuits once as the active circuit, batched, through
+the network's forward pass, and compares the destination block of every layer with the
+circuit's own forward pass; every other compute block must be exactly 0 ("leakage").
+
+`pair_breakage` runs two circuits at once. Ordered pairs (t, u) fall into four sharing classes,
+with exact prevalences among all T(T − 1) ordered pairs (n = D/d):
+
+    same_i     i_u = i_t, j_u ≠ j_t                 n − 1 per t
+    same_j     j_u = j_t, i_u ≠ i_t                 n − 1 per t
+    crossed    i_u = j_t or j_u = i_t, otherwise    2n − 3 per off-diagonal t, 0 per diagonal t
+    disjoint   {i_u, j_u} ∩ {i_t, j_t} = ∅           (n − 2)² per off-diagonal t, (n − 1)² per diagonal t
+
+Each class is sampled uniformly (all pairs when there are few), and the error of circuit t's
+read-out against its own forward pass is recorded at the last layer.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .network import PingPong, ReLUCircuits, multi_inputs, roles, single_inputs
+
+CATEGORIES = ("disjoint", "same_i", "same_j", "crossed")
+BROKEN = 1e-5  # absolute read-out error above which a circuit counts as broken
+
+
+def circuit_inputs(family: str, circuits: np.ndarray, rng: np.random.Generator, d_circuit: int) -> np.ndarray:
+    """h0 for the given circuits: U[−1, 1]^d for generic circuits; the post's a^0 = (1.5, 0.5,
+    x + 1) with x = (cos φ, sin φ) for the rotation circuits."""
+    shape = np.shape(circuits)
+    if family == "rotation":
+        from ..circuits import RotationCircuits
+
+        phi = rng.uniform(0.0, 2.0 * np.pi, shape)
+        return RotationCircuits(np.zeros(1)).encode(np.ones(shape), np.stack([np.cos(phi), np.sin(phi)], -1))
+    return rng.uniform(-1.0, 1.0, (*shape, d_circuit))
+
+
+def block_of(net: PingPong, t: np.ndarray, layer: int) -> np.ndarray:
+    """The block holding circuit t's state after layer `layer` (layer 0: block i)."""
+    i, j = net.pair(t)
+    if layer == 0:
+        return i
+    return j if roles(layer)[1] == "j" else i
+
+
+def verify_all(net: PingPong, circuits: ReLUCircuits, family: str, rng: np.random.Generator, batch: int | None = None) -> dict:
+    """Every circuit once as the active one. Returns per-layer max |error| and max leakage
+    (float64 arrays (L + 1,)), the z = 1 aliasing of inactive read-outs, and the time."""
+    start = time.perf_counter()
+    T, L, n, d = net.n_circuits, net.n_layers, net.n_blocks, net.d_circuit
+    batch = batch or max(64, 2**21 // net.d_model)  # ≈ 16 MB per layer state: reused, not page-faulted
+    max_error, max_leakage = np.zeros(L + 1), np.zeros(L + 1)
+    aliased = 0
+    side = max(1, int(np.sqrt(batch)))
+    tiles = [(i0, j0) for i0 in range(0, n, side) for j0 in range(0, n, side)]
+    for i0, j0 in tiles:  # a tile of block pairs: few distinct source blocks in every layer
+        ii, jj = np.meshgrid(np.arange(i0, min(i0 + side, n)), np.arange(j0, min(j0 + side, n)), indexing="ij")
+        t = (ii * n + jj).ravel()
+        h0 = circuit_inputs(family, t, rng, d)
+        truth = circuits.forward(t, h0)
+        states = net.forward(*single_inputs(net, t, h0))
+        rows = np.arange(t.size)
+        for k in range(L + 1):
+            blk = block_of(net, t, k)
+            got = states[k][rows, blk]
+            max_error[k] = max(max_error[k], float(np.abs(got - truth[k]).max()))
+            elsewhere = states[k].any(axis=-1)  # (bs, n): blocks holding anything
+            elsewhere[rows, blk] = False
+            if elsewhere.any():
+                max_leakage[k] = max(max_leakage[k], float(np.abs(states[k][elsewhere]).max()))
+        # Inactive circuits reading a non-zero output block: the n circuits that share it, minus the active one.
+        nonzero_blocks = states[L].any(axis=-1).sum(1)
+        aliased += int((n * nonzero_blocks - (np.abs(truth[L]).sum(-1) > 0)).sum())
+    return {
+        "max_error": max_error,
+        "max_leakage": max_leakage,
+        "aliased_fraction": aliased / (T * (T - 1)),
+        "seconds": time.perf_counter() - start,
+    }
+
+
+# ---------------------------------------------------------------- z = 2
+def categorize(net: PingPong, t: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Sharing class (index into CATEGORIES) of ordered pairs (t, u), t ≠ u."""
+    it, jt = net.pair(t)
+    iu, ju = net.pair(u)
+    cat = np.zeros(np.shape(t), dtype=np.int64)  # disjoint
+    crossed = (iu == jt) | (ju == it)
+    cat[crossed] = 3
+    cat[(it == iu) & (jt != ju)] = 1
+    cat[(jt == ju) & (it != iu)] = 2
+    return cat
+
+
+def prevalence(n: int) -> dict:
+    """Exact fraction of the T(T − 1) ordered pairs in each sharing class (module docstring)."""
+    T = n * n
+    off, diag = n * n - n, n
+    counts = {
+        "same_i": T * (n - 1),
+        "same_j": T * (n - 1),
+        "crossed": off * (2 * n - 3),
+        "disjoint": off * (n - 2) ** 2 + diag * (n - 1) ** 2,
+    }
+    return {k: v / (T * (T - 1)) for k, v in counts.items()}
+
+
+def sample_pairs(net: PingPong, n_per_category: int, rng: np.random.Generator, exhaustive_limit: int = 300_000) -> tuple[np.ndarray, np.ndarray]:
+    """Ordered pairs (t, u): all of them if T(T − 1) ≤ exhaustive_limit, else up to
+    n_per_category uniformly sampled pairs of each sharing class."""
+    T, n = net.n_circuits, net.n_blocks
+    if T * (T - 1) <= exhaustive_limit:
+        t, u = np.divmod(np.arange(T * T), T)
+        keep = t != u
+        return t[keep], u[keep]
+    picked_t, picked_u = [], []
+    for c in range(len(CATEGORIES)):
+        got_t, got_u, have = [], [], 0
+        while have < n_per_category:
+            m = 4 * n_per_category
+            t = rng.integers(T, size=m)
+            it, jt = net.pair(t)
+            r = rng.integers(n, size=m)
+            if CATEGORIES[c] == "same_i":
+                u = it * n + r
+            elif CATEGORIES[c] == "same_j":
+                u = r * n + jt
+            elif CATEGORIES[c] == "crossed":
+                u = np.where(rng.random(m) < 0.5, jt * n + r, r * n + it)
+            else:
+                u = rng.integers(T, size=m)
+            ok = (u != t) & (categorize(net, t, u) == c)
+            got_t.append(t[ok]); got_u.append(u[ok]); have += int(ok.sum())
+        picked_t.append(np.concatenate(got_t)[:n_per_category])
+        picked_u.append(np.concatenate(got_u)[:n_per_category])
+    return np.concatenate(picked_t), np.concatenate(picked_u)
+
+
+def pair_breakage(net: PingPong, circuits: ReLUCircuits, family: str, rng: np.random.Generator,
+                  n_per_category: int = 2000, batch: int = 2048) -> list[dict]:
+    """Per sharing class: how many read-outs break at z = 2 and by how much (last layer).
+
+    Each pair (t, u) runs both circuits; circuit t's read-out (its output block) is compared
+    with its own forward pass. Rows: category, n_pairs, prevalence, broken_fraction (|error| >
+    BROKEN), relative error ‖δh‖/‖h‖ quantiles, mean ‖δh‖²; for the rotation circuits also the
+    false-off rate (α̂ < 0.5), mean ‖δx‖² and the failed-rotation rate (‖δx‖ ≥ 1).
+    """
+    L, d = net.n_layers, net.d_circuit
+    t_all, u_all = sample_pairs(net, n_per_category, rng)
+    cats = categorize(net, t_all, u_all)
+    err = np.zeros(t_all.size)
+    rel = np.zeros(t_all.size)
+    alpha_hat = np.full(t_all.size, np.nan)
+    dx = np.full(t_all.size, np.nan)
+    for lo in range(0, t_all.size, batch):
+        sl = slice(lo, lo + batch)
+        pair = np.stack([t_all[sl], u_all[sl]], 1)
+        h0 = circuit_inputs(family, pair, rng, d)
+        truth = circuits.forward(pair[:, 0], h0[:, 0])[L]
+        states = net.forward(*multi_inputs(net, pair, h0))
+        got = states[L][np.arange(pair.shape[0]), block_of(net, pair[:, 0], L)]
+        e = np.linalg.norm(got - truth, axis=-1)
+        err[sl] = e
+        rel[sl] = e / np.maximum(np.linalg.norm(truth, axis=-1), 1e-12)
+        if family == "rotation":
+            from ..circuits import RotationCircuits
+
+            rc = RotationCircuits(np.zeros(1))
+            a_hat, x_hat = rc.read(got)
+            a_true, x_true = rc.read(truth)
+            alpha_hat[sl] = a_hat
+            dx[sl] = np.linalg.norm(x_hat - x_true, axis=-1)
+    prev = prevalence(net.n_blocks)
+    rows = []
+    for c, name in enumerate(CATEGORIES):
+        m = cats == c
+        if not m.any():
+            continue
+        row = {
+            "category": name,
+            "n_pairs": int(m.sum()),
+            "prevalence": prev[name],
+            "broken_fraction": float((err[m] > BROKEN).mean()),
+            "rel_error_median": float(np.median(rel[m])),
+            "rel_error_p10": float(np.percentile(rel[m], 10)),
+            "rel_error_p90": float(np.percentile(rel[m], 90)),
+            "rel_error_max": float(rel[m].max()),
+            "mse": float((err[m] ** 2).mean()),
+            "false_off_rate": float((alpha_hat[m] < 0.5).mean()) if family == "rotation" else np.nan,
+            "mse_x": float((dx[m] ** 2).mean()) if family == "rotation" else np.nan,
+            "failed_rotation_rate": float((dx[m] >= 1.0).mean()) if family == "rotation" else np.nan,
+        }
+        rows.append(row)
+    total = {k: sum(r["prevalence"] * r[k] for r in rows) / sum(r["prevalence"] for r in rows)
+             for k in ("broken_fraction", "mse", "false_off_rate", "mse_x", "failed_rotation_rate")}
+    rows.append({"category": "all", "n_pairs": int(t_all.size), "prevalence": 1.0, **total,
+                 **{k: np.nan for k in ("rel_error_median", "rel_error_p10", "rel_error_p90", "rel_error_max")}})
+    return rows
