@@ -237,6 +237,12 @@ def build_cross_circuit(spec, allocations: dict, rngs: Streams) -> tuple:
     return circuits, network
 
 
+def accounting(spec) -> dict:
+    """Same dense network shape as the baseline: D neurons, L layers, (L − 1)·D² + L·D parameters."""
+    D, L = spec.d_model, spec.n_layers
+    return {"neurons_per_layer": D, "depth": L, "computing_layers": L, "neurons": D * L, "parameters": (L - 1) * D**2 + L * D}
+
+
 def routing_of(network: Network) -> Routing | None:
     """The routing a cross_circuit network was built with (None: identity / static)."""
     return getattr(network.dynamics, "routing", None)
