@@ -23,7 +23,12 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def matmul_gflops(n: int = 2000, rows: int = 4096, dtype=np.float32, repeats: int = 5) -> float:
+def load_average() -> str:
+    """1, 5 and 15 minute load averages (the machine is shared: timings are best-of-several)."""
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def matmul_gflops(n: int = 2000, rows: int = 4096, dtype=np.float32, repeats: int = 5, threads_note=None) -> float:
     """Best-of-`repeats` rate of a (rows × n) @ (n × n) product, the forward pass's GEMM shape."""
     rng = np.random.default_rng(0)
     a = rng.standard_normal((rows, n)).astype(dtype)

@@ -38,9 +38,9 @@ FORWARD_CHOICES = ("auto", DENSE, STRUCTURED)
 
 # Cost model, seconds per sample and layer = work / rate. Calibrated with benchmarks/crossover.py
 # on the reference machine (docs/benchmarks.md), one BLAS thread as in the pipeline's jobs.
-GEMM_RATE = 9.0e10  # float32 GEMM flop/s (float64: half)
-GATHER_RATE = 1.1e9  # gathered-and-accumulated elements per second (take + add), float32
-ELEMENT_RATE = 2.0e9  # other elementwise operations per second (mix, bias, ReLU)
+GEMM_RATE = 1.15e11  # float32 GEMM flop/s (float64: half)
+GATHER_RATE = 1.0e9  # gathered-and-accumulated elements per second (take + add), float32
+ELEMENT_RATE = 4.0e9  # other elementwise operations per second (mixing, bias, ReLU)
 TILE_BYTES = 512 * 2**10  # row tiles of gathers and sums stay in the L2 cache
 # Dense weights of one network (all layers, in the simulation dtype) above this never take the
 # dense path: override with CISIM_DENSE_BUDGET_GB.
@@ -360,22 +360,46 @@ def analyse(layer: StructuredLayer, readout_rows=None) -> dict:
             "excess": excess, "rank_one": rank_one, "mean_classes": classes}
 
 
-def layer_costs(item, dtype) -> dict:
-    """Modelled seconds per sample of each path for one layer (`dense` is None if impossible)."""
+def estimate_work(layer: StructuredLayer, readout_rows=None) -> dict:
+    """`StructuredOperator(layer).work()` without building its index tables."""
+    T, d, S = layer.pos_out.shape
+    spec = analyse(layer, readout_rows)
+    offsets = block_offsets(layer.block_sizes)
+    gathers = len(spec["needed"]) * T * S
+    elements = 0
+    for key, blocks in spec["mean_classes"].items():
+        i = blocks[0]
+        n = layer.block_sizes[i]
+        local = layer.pos_out[:, i].ravel() - offsets[i]
+        terms = int(np.count_nonzero(spec["Kc"][i]))
+        count = np.bincount(local, minlength=n) if terms else np.zeros(n, dtype=np.int64)
+        for _, codes, _, n_in in spec["excess"][i]:
+            count = count + np.bincount(codes // n_in, minlength=n)
+            gathers += codes.size
+        count = count + (1 if spec["rank_one"][i] else 0)
+        gathers += int(count.max()) * n
+        elements += 2 * T * terms
+    for i in range(d):
+        terms = int(np.count_nonzero(spec["Kd"][:, i, :].any(0)))
+        if terms:
+            n = layer.block_sizes[i]
+            gathers += int(np.bincount(layer.pos_out[:, i].ravel() - offsets[i], minlength=n).max()) * n
+            elements += 2 * T * terms
+    return {"gathers": gathers, "elements": elements}
+
+
+def layer_costs(item, dtype, readout_rows=None) -> dict:
+    """Modelled seconds per sample of each path for one layer (`structured` is None if impossible)."""
     itemsize = np.dtype(dtype).itemsize
-    gemm = GEMM_RATE * (4 / itemsize)
     if isinstance(item, StructuredLayer):
         D = item.d_model
-        T, d, S = item.pos_out.shape
-        n_excess = sum(p[2].size * len(p[0]) for p in item.patterns.values())  # upper bound
-        load = np.bincount(item.pos_out.ravel(), minlength=D).max()
-        gathers = T * d * S + (int(load) + 2) * D + n_excess
-        elements = 2 * T * d * d + 3 * D
-        structured = gathers / GATHER_RATE + elements / ELEMENT_RATE
+        work = estimate_work(item, readout_rows)
+        structured = (work["gathers"] / GATHER_RATE + work["elements"] / ELEMENT_RATE) * (itemsize / 4)
     else:
         D = int(item.shape[0])
         structured = None
-    return {DENSE: 2.0 * D * D / gemm + 2 * D / ELEMENT_RATE, STRUCTURED: structured, "dense_bytes": D * D * itemsize}
+    dense = 2.0 * D * D / (GEMM_RATE * 4 / itemsize) + 2 * D / ELEMENT_RATE
+    return {DENSE: dense, STRUCTURED: structured, "dense_bytes": D * D * itemsize}
 
 
 @dataclass
@@ -403,12 +427,13 @@ def layer_items(weights) -> list:
     return list(weights.layers) if hasattr(weights, "layers") else list(weights)
 
 
-def choose(weights, dtype, forward: str = "auto") -> tuple[list, list]:
+def choose(weights, dtype, forward: str = "auto", readout_rows=None) -> tuple[list, list]:
     """Per layer (path, reason), deterministic given the layers, dtype and `forward`."""
     items = layer_items(weights)
     if forward not in FORWARD_CHOICES:
         raise ValueError(f"sim.forward={forward!r} is not allowed: one of {', '.join(FORWARD_CHOICES)}")
-    costs = [layer_costs(item, dtype) for item in items]
+    costs = [layer_costs(item, dtype, readout_rows) if forward == "auto" or not isinstance(item, StructuredLayer)
+             else {DENSE: None, STRUCTURED: 0.0, "dense_bytes": 0} for item in items]
     dense_total = sum(c["dense_bytes"] for c in costs)
     paths, reasons = [], []
     for item, c in zip(items, costs):
@@ -435,7 +460,7 @@ def plan(weights, dtype, xp, forward: str = "auto", readout_rows: np.ndarray | N
     """Operators for every weight layer of `weights` (a tuple of arrays or `LazyWeights`);
     `readout_rows`: the circuits' read-out matrix, the gather basis of structured layers."""
     items = layer_items(weights)
-    paths, reasons = choose(items, dtype, forward)
+    paths, reasons = choose(items, dtype, forward, readout_rows)
     ops = []
     for item, path in zip(items, paths):
         ops.append(StructuredOperator(item, dtype, xp, readout_rows) if path == STRUCTURED else DenseOperator(item, dtype, xp))

@@ -57,6 +57,8 @@ def simulate_point(cfg: dict, allocations: dict) -> tuple[dict, dict, str]:
         circuits, network = construction.build(spec, seed, allocations[seed])
         name = sorted(allocations[seed])[0]
         diag[seed] = allocation.summarize(allocations[seed][name], blocks[name])
+        prepared = simulate.prepare(network, circuits, np.dtype(sim["dtype"]), sim.get("forward", "auto"), xp_name)
+        log.info("seed %d: forward pass prepared in %.2f s: %s", seed, prepared.seconds, prepared.plan.summary)
         for z in p["n_active"]:
             rng = np.random.default_rng([seed, z])  # inputs per (seed, z): independent of the z list
             exhaustive = z == 1 and sim["exhaustive_z1"]
@@ -65,7 +67,7 @@ def simulate_point(cfg: dict, allocations: dict) -> tuple[dict, dict, str]:
                 network, circuits, inputs,
                 batch_size=sim["batch_size"], dtype=np.dtype(sim["dtype"]),
                 n_trajectories=sim["n_trajectories"], progress=ProgressLog(f"seed {seed} z {z}"),
-                forward=sim.get("forward", "auto"), backend=xp_name,
+                forward=sim.get("forward", "auto"), backend=xp_name, prepared=prepared,
             )
             r = results[(seed, z)]
             log.info("seed %d z %d: %.2f s, forward %s, read-out %s, batch %d, backend %s", seed, z, r.seconds, r.forward, r.readout, r.batch_size, r.backend)

@@ -209,33 +209,29 @@ def batch_columns(batch_size: int, plan, network: Network, n_channels: int, dtyp
     return int(min(batch, fit))
 
 
-def run(
-    network: Network,
-    circuits: RotationCircuits,
-    inputs: Inputs,
-    batch_size: int = 1024,
-    dtype=np.float32,
-    n_trajectories: int = 10,
-    progress=None,
-    forward: str = "auto",
-    backend: str = "numpy",
-) -> Result:
-    """Simulate all `inputs` in batches; return streaming per-layer metrics.
+@dataclass
+class Prepared:
+    """Everything `run` builds once per network: layer operators (dense matrices or index
+    tables), read-outs and biases on the backend. Reuse it across z values and input sets."""
 
-    batch_size is rounded up to a multiple of metrics.CHUNK (and short batches are padded with
-    all-zero samples) so that results do not depend on it; it is also cut to fit
-    BATCH_BUDGET_BYTES. `forward` is auto, dense or structured (`cisim.forward.plan`);
-    `backend` is numpy, cupy or array_api_strict. `progress(done, total)` is called after every
-    batch. Trajectories follow the first active circuit of each sample (with `dynamics`: the
-    lowest-numbered circuit active at each layer).
-    """
-    if batch_size < 1:
-        raise ValueError(f"batch_size={batch_size} is not allowed: need batch_size >= 1")
-    start_time = time.perf_counter()
+    network: Network
+    dtype: np.dtype
+    forward: str
+    backend: str
+    plan: object
+    R: np.ndarray
+    readouts: list
+    reuse: dict
+    biases: list
+    seconds: float
+
+
+def prepare(network: Network, circuits: RotationCircuits, dtype=np.float32, forward: str = "auto", backend: str = "numpy") -> Prepared:
+    """Build the forward pass of `network` once (see `run`)."""
+    start = time.perf_counter()
     xp = backends.namespace(backend)
     dtype = np.dtype(dtype)
-    L, T, d = network.n_layers, network.n_circuits, circuits.d_circuit
-    N = network.n_activation_layers
+    L, N = network.n_layers, network.n_activation_layers
     R = readout_matrix(circuits)
     plan = forward_ops.plan(network.weights, dtype, xp, forward, readout_rows=R)
     readouts = [ChannelReadout(network.positions[l], network.block_sizes, R, dtype, xp) for l in range(L)]
@@ -251,6 +247,46 @@ def run(
         if n <= N - 1
     }
     biases = [xp.asarray(network.bias_of(n).astype(dtype)[:, None]) for n in range(1, N + 1)]
+    return Prepared(network, dtype, forward, backend, plan, R, readouts, reuse, biases, time.perf_counter() - start)
+
+
+def run(
+    network: Network,
+    circuits: RotationCircuits,
+    inputs: Inputs,
+    batch_size: int = 1024,
+    dtype=np.float32,
+    n_trajectories: int = 10,
+    progress=None,
+    forward: str = "auto",
+    backend: str = "numpy",
+    prepared: Prepared | None = None,
+) -> Result:
+    """Simulate all `inputs` in batches; return streaming per-layer metrics.
+
+    batch_size is rounded up to a multiple of metrics.CHUNK (and short batches are padded with
+    all-zero samples) so that results do not depend on it; it is also cut to fit
+    BATCH_BUDGET_BYTES. `forward` is auto, dense or structured (`cisim.forward.plan`);
+    `backend` is numpy, cupy or array_api_strict; `prepared` (from `prepare` with the same
+    network, dtype, forward and backend) skips building the operators again. `progress(done,
+    total)` is called after every batch. Trajectories follow the first active circuit of each
+    sample (with `dynamics`: the lowest-numbered circuit active at each layer).
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size={batch_size} is not allowed: need batch_size >= 1")
+    start_time = time.perf_counter()
+    if prepared is None:
+        prepared = prepare(network, circuits, dtype, forward, backend)
+    elif (prepared.network is not network or prepared.dtype != np.dtype(dtype) or prepared.forward != forward
+          or prepared.backend != backend):
+        raise ValueError("prepared= was built for another network, dtype, forward or backend")
+    xp = backends.namespace(backend)
+    dtype = np.dtype(dtype)
+    L, T, d = network.n_layers, network.n_circuits, circuits.d_circuit
+    N = network.n_activation_layers
+    plan, R, readouts, reuse = prepared.plan, prepared.R, prepared.readouts, prepared.reuse
+    circuit_layer = {n: l for l, n in enumerate(network.readouts(), start=1)}
+    biases = prepared.biases
     offsets = [int(o) for o in block_offsets(network.block_sizes)]
     metrics = BatchMetrics(L, d)
     batch = batch_columns(batch_size, plan, network, R.shape[0], dtype)
