@@ -66,9 +66,12 @@ def test_per_seed_crossings_are_exact(result):
     # r(400)=2 fails; r(200)=1 fails (not < 1); r(100) = 0.5 works → crossing at 200 between 100 and 200
     assert b.loc[1, "capacity"] == pytest.approx(200.0) and b.loc[1, "capacity_tested"] == 100
     assert b.loc[2, "status"] == "lower_bound" and b.loc[2, "capacity"] == 800
+    # one criterion at a time: the baseline never switches anything on, the redundant design's x is fine
+    assert (b["status_fo"] == "lower_bound").all() and (b["capacity_mse"] == b["capacity"]).all()
     r = seeds[seeds.design.str.startswith("redundant")].set_index("seed")
     assert r.loc[0, "capacity"] == pytest.approx(200.0) and r.loc[2, "status"] == "lower_bound"
     assert r.loc[0, "load"] == pytest.approx(200.0 * 64 / 1e6)
+    assert (r["status_mse"] == "lower_bound").all() and r.loc[0, "capacity_fo"] == pytest.approx(200.0)
 
 
 def test_summary_mean_ci_and_ratio(result):

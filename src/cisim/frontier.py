@@ -15,6 +15,8 @@ Per seed, along the sorted T sweep of a group (design, allocation, D, S, L, z):
   tested T works too);
 * `capacity`: the crossing r = 1 interpolated linearly in (log T, log r) between that T and the
   next (failing) one — a finer estimate than the grid step (×1.5 in the designs study);
+* `capacity_mse`, `capacity_fo` (with `status_mse`, `status_fo`): the same with one criterion
+  alone — which of the two binds (e.g. do redundant indicators keep inactive circuits off?);
 * `status`: "ok"; "lower_bound" when even the largest tested T works (capacity = that T, a
   lower bound: the sweep or the allocation capacity ended first); "below_range" when the
   smallest tested T already fails (capacity NaN).
@@ -87,12 +89,14 @@ def margins(table: pd.DataFrame, mse_threshold: float, false_on_threshold: float
     `table`: `datasets.tidy(ds, ["mse_x_active", "false_on_rate"])` (columns point, seed,
     n_active, layer, the metrics and every point coordinate)."""
     t = table[(table["layer"] >= 1) & (table["layer"] <= table["n_layers"])].copy()
-    ratio = np.maximum(t["mse_x_active"] / mse_threshold, t["false_on_rate"] / false_on_threshold)
-    t["r"] = ratio.where(np.isfinite(ratio), np.inf)
+    for col, var, thr in (("r_mse", "mse_x_active", mse_threshold), ("r_fo", "false_on_rate", false_on_threshold)):
+        ratio = t[var] / thr
+        t[col] = ratio.where(np.isfinite(ratio), np.inf)
+    t["r"] = np.maximum(t["r_mse"], t["r_fo"])
     t["design"] = [design_label(p, g, a) for p, g, a in zip(t["point"], t["grid"], t["allocation"])]
     t["d_factor"] = t["superposition_load"] / t["n_circuits"]
     keys = [*GROUP, "n_circuits", "seed"]
-    out = t.groupby(keys, sort=True).agg(r=("r", "max"), d_factor=("d_factor", "first")).reset_index()
+    out = t.groupby(keys, sort=True).agg(r=("r", "max"), r_mse=("r_mse", "max"), r_fo=("r_fo", "max"), d_factor=("d_factor", "first")).reset_index()
     return out
 
 
@@ -119,11 +123,14 @@ def per_seed(table: pd.DataFrame, mse_threshold: float = 0.1, false_on_threshold
     rows = []
     for key, g in m.groupby([*GROUP, "seed"], sort=True):
         g = g.sort_values("n_circuits")
-        cap, tested, status = crossing(g["n_circuits"].to_numpy(float), g["r"].to_numpy(float))
+        n = g["n_circuits"].to_numpy(float)
+        cap, tested, status = crossing(n, g["r"].to_numpy(float))
+        cap_mse, _, status_mse = crossing(n, g["r_mse"].to_numpy(float))
+        cap_fo, _, status_fo = crossing(n, g["r_fo"].to_numpy(float))
         factor = float(g["d_factor"].iloc[0])
         rows.append({**dict(zip([*GROUP, "seed"], key)), "capacity": cap, "capacity_tested": tested,
-                     "load": cap * factor, "t_min": float(g["n_circuits"].min()), "t_max": float(g["n_circuits"].max()),
-                     "status": status})
+                     "load": cap * factor, "t_min": float(n.min()), "t_max": float(n.max()), "status": status,
+                     "capacity_mse": cap_mse, "status_mse": status_mse, "capacity_fo": cap_fo, "status_fo": status_fo})
     return pd.DataFrame(rows)
 
 
@@ -145,9 +152,14 @@ def summarize(seeds: pd.DataFrame) -> pd.DataFrame:
         mean, lo, hi = _mean_ci(g["capacity"].to_numpy())
         lmean, llo, lhi = _mean_ci(g["load"].to_numpy())
         status = max(g["status"], key=STATUS_ORDER.get)
+        extra = {}
+        for c in ("mse", "fo"):
+            extra[f"capacity_{c}"] = _mean_ci(g[f"capacity_{c}"].to_numpy())[0]
+            extra[f"status_{c}"] = max(g[f"status_{c}"], key=STATUS_ORDER.get)
         rows.append({**dict(zip(GROUP, key)), "capacity": mean, "capacity_lo": lo, "capacity_hi": hi,
                      "capacity_tested": float(g["capacity_tested"].mean()), "load": lmean, "load_lo": llo, "load_hi": lhi,
-                     "t_min": float(g["t_min"].min()), "t_max": float(g["t_max"].max()), "n_seeds": int(len(g)), "status": status})
+                     "t_min": float(g["t_min"].min()), "t_max": float(g["t_max"].max()), "n_seeds": int(len(g)), "status": status,
+                     **extra})
     out = pd.DataFrame(rows)
     base = seeds[seeds["design"] == BASELINE].set_index([*MATCH, "seed"])["capacity"]
     base_mean = out[out["design"] == BASELINE].set_index(MATCH)

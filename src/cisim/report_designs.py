@@ -214,6 +214,28 @@ def false_on_at(ds, designs, D, T, L, z) -> dict:
     return {d: float(t[t["design"] == d]["false_on_rate"].mean()) for d in designs if (t["design"] == d).any()}
 
 
+def _short(row, c: str) -> str:
+    v, st = row[f"capacity_{c}"], row[f"status_{c}"]
+    if st == "below_range":
+        return f"<{row['t_min']:.0f}"
+    return ("≥" if st == "lower_bound" else "") + f"{v:.0f}"
+
+
+def criteria_sentence(summary, designs, D, L) -> str:
+    """Capacity with each criterion alone (false-on rate; mean error of x), z = 1..4."""
+    parts = {"fo": [], "mse": []}
+    for d in ["baseline", *designs]:
+        rows = [_row(summary, d, D, z, L) for z in (1, 2, 3, 4)]
+        if any(r is None for r in rows):
+            continue
+        for c in parts:
+            parts[c].append(f"{pretty(d)} {'/'.join(_short(r, c) for r in rows)}")
+    if not parts["fo"]:
+        return ""
+    return (f"At D = {D}, L = {L}, z = 1/2/3/4, the false-on criterion alone allows T* = " + "; ".join(parts["fo"])
+            + "; the error criterion alone allows " + "; ".join(parts["mse"]) + ".")
+
+
 def answers(summary: pd.DataFrame, ds, settings: list) -> dict:
     """One paragraph (list of sentences) per question of issue 4, filled from the data."""
     red = ["redundant_indicators-embeddingindependent-k3", "redundant_indicators-embeddingshared-k3"]
@@ -232,6 +254,10 @@ def answers(summary: pd.DataFrame, ds, settings: list) -> dict:
             b, w, n = _wins(summary, d)
             if n:
                 sents.append(f"Over the {n} matched (D, z, L) settings, {pretty(d)} has a capacity CI entirely above the baseline's in {b} and entirely below in {w}.")
+        for D, L in key:
+            c = criteria_sentence(summary, designs, D, L)
+            if c:
+                sents.append(c)
         if q == "redundant":
             b, w, n = _wins(summary, red[0], red[1])
             if n:
@@ -271,13 +297,14 @@ def capacity_table_html(summary: pd.DataFrame, D: int, L: int, allocation="trans
     if s.empty:
         return ""
     zs = sorted(s["n_active"].unique())
-    head = "".join(f"<th>z = {z}: T* [95 % CI]</th><th>ratio</th>" for z in zs)
+    head = "".join(f"<th>z = {z}: T* [95 % CI]</th><th>ratio</th><th>FO / MSE alone</th>" for z in zs)
     body = []
     for d in sorted(s["design"].unique(), key=order_key):
         cells = []
         for z in zs:
             r = s[(s["design"] == d) & (s["n_active"] == z)]
-            cells.append("<td>–</td><td>–</td>" if r.empty else f"<td>{html.escape(_cap(r.iloc[0]))}</td><td>{html.escape(_ratio(r.iloc[0]))}</td>")
+            cells.append("<td>–</td><td>–</td><td>–</td>" if r.empty else f"<td>{html.escape(_cap(r.iloc[0]))}</td><td>{html.escape(_ratio(r.iloc[0]))}</td>"
+                         f"<td>{html.escape(_short(r.iloc[0], 'fo'))} / {html.escape(_short(r.iloc[0], 'mse'))}</td>")
         body.append(f"<tr><td>{html.escape(pretty(d))}</td>{''.join(cells)}</tr>")
     return f"<h3>D = {D}, L = {L}, {allocation}, S = {S}</h3><table><tr><th>design</th>{head}</tr>{''.join(body)}</table>"
 
