@@ -250,3 +250,55 @@ def tidy(ds: xr.Dataset, variables, dims=("point", "seed", "n_active", "layer"))
     if keep:
         raise ValueError(f"variables {list(variables)} have extra dims {keep}; select them first")
     return sub.to_dataframe().reset_index()
+
+
+# ---------------------------------------------------------------- ping-pong (issue 5)
+PINGPONG_CASE_VARS = ("n_circuits", "width", "extra_width", "weight_layers", "neurons", "parameters",
+                      "used_compute_weights", "mask_strength", "aliased_fraction", "seconds")
+
+
+def pingpong_to_dataset(case: dict, label: str, verify: dict, accounting: dict, pairs: dict, attrs: dict) -> xr.Dataset:
+    """One ping-pong case. verify: `pingpong.analysis.verify_all` output (+ mask_strength);
+    accounting: `PingPong.accounting()`; pairs: {mask: rows of `analysis.pair_breakage`}."""
+    n_layers = len(verify["max_error"]) - 1
+    data = {
+        "max_error": (("case", "layer"), np.asarray(verify["max_error"], float)[None]),
+        "max_leakage": (("case", "layer"), np.asarray(verify["max_leakage"], float)[None]),
+    }
+    values = {**accounting, **verify}
+    for key in PINGPONG_CASE_VARS:
+        data[key] = (("case",), np.array([values[key]], dtype=float))
+    masks = sorted(pairs)
+    cats = [r["category"] for r in pairs[masks[0]]] if masks else []
+    if masks:
+        for key in pairs[masks[0]][0]:
+            if key == "category":
+                continue
+            arr = np.array([[[next(r for r in pairs[m] if r["category"] == c)[key] for c in cats] for m in masks]], dtype=float)
+            data[f"z2_{key}"] = (("case", "mask", "category"), arr)
+    coords = {"case": [label], "layer": np.arange(n_layers + 1), "mask": masks, "category": cats,
+              "family": ("case", [case["family"]]), "d_model": ("case", [case["d_model"]]),
+              "d_circuit": ("case", [case["d_circuit"]]), "n_layers": ("case", [case["n_layers"]])}
+    return xr.Dataset(data, coords=coords, attrs=attrs)
+
+
+def pingpong_tables(paths) -> tuple["pandas.DataFrame", "pandas.DataFrame"]:
+    """(one row per case, one row per case × mask × sharing class) from `pingpong_case` files;
+    per-layer errors and leakage are reduced to their maxima over layers."""
+    import pandas as pd
+
+    cases, pairs = [], []
+    for p in paths:
+        ds = read(p, "pingpong_case", ("case", "max_error"))
+        row = {k: ds[k].values[0].item() for k in ("case", "family", "d_model", "d_circuit", "n_layers")}
+        row.update({k: float(ds[k].values[0]) for k in PINGPONG_CASE_VARS})
+        row["max_error"] = float(ds["max_error"].max())
+        row["max_leakage"] = float(ds["max_leakage"].max())
+        row["git_commit"] = ds.attrs.get("git_commit", "")
+        cases.append(row)
+        z2 = [v for v in ds.data_vars if v.startswith("z2_")]
+        if z2:
+            df = ds[z2].to_dataframe().reset_index()
+            df.columns = [c.removeprefix("z2_") for c in df.columns]
+            pairs.append(df)
+    return pd.DataFrame(cases), (pd.concat(pairs, ignore_index=True) if pairs else pd.DataFrame())

@@ -201,3 +201,31 @@ def pair_breakage(net: PingPong, circuits: ReLUCircuits, family: str, rng: np.ra
     rows.append({"category": "all", "n_pairs": int(t_all.size), "prevalence": 1.0, **total,
                  **{k: np.nan for k in ("rel_error_median", "rel_error_p10", "rel_error_p90", "rel_error_max")}})
     return rows
+
+
+def run_case(case: dict, log=None) -> tuple[dict, dict, dict]:
+    """One pipeline case (`settings.cases`): build, verify every circuit, measure z = 2 per mask.
+
+    Returns (verify (+ mask_strength), accounting, {mask: pair_breakage rows}). Seeded: the
+    circuits, inputs and sampled pairs come from SeedSequence([seed, D, d, L]) streams."""
+    from .network import build, random_circuits, rotation_relu_circuits
+
+    D, d, L = case["d_model"], case["d_circuit"], case["n_layers"]
+    n = D // d
+    circuits_rng, verify_rng, pairs_rng = (np.random.default_rng(s) for s in np.random.SeedSequence([case["seed"], D, d, L]).spawn(3))
+    if case["family"] == "rotation":
+        circuits = rotation_relu_circuits(circuits_rng.uniform(0.0, 2.0 * np.pi, n * n), L)
+        input_bound = 2.0  # a^0 = (1.5, 0.5, x + 1) with |x_i| ≤ 1
+    else:
+        circuits = random_circuits(n * n, d, L, circuits_rng)
+        input_bound = 1.0
+    net = build(circuits, n, mask="linear", input_bound=input_bound)
+    verify = verify_all(net, circuits, case["family"], verify_rng)
+    verify["mask_strength"] = net.mask_strength
+    if log:
+        log(f"{case}: T = {net.n_circuits}, max error {verify['max_error'].max():.3g}, leakage {verify['max_leakage'].max():.3g}, {verify['seconds']:.1f} s")
+    pairs = {}
+    for mask in case["masks"]:
+        variant = net if mask == "linear" else build(circuits, n, mask=mask, input_bound=input_bound)
+        pairs[mask] = pair_breakage(variant, circuits, case["family"], pairs_rng, case["pairs_per_category"])
+    return verify, net.accounting(), pairs

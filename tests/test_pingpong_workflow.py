@@ -1,0 +1,59 @@
+"""End to end (issue 5): the tiny ping-pong and static-vs-dynamic studies through Snakemake, in a
+temporary copy of the workflow (as tests/test_workflow.py). Marked slow."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import xarray as xr
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+pytestmark = pytest.mark.slow
+
+
+def copy_workflow(dest: Path) -> Path:
+    for item in ("Snakefile", "conf", "workflow", "profiles", "src", "environment.yml"):
+        src = ROOT / item
+        if src.exists():
+            (shutil.copytree if src.is_dir() else shutil.copy)(src, dest / item)
+    return dest
+
+
+def smk(workdir, *args):
+    proc = subprocess.run([*SNAKEMAKE, "--cores", "2", *args], cwd=workdir, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    return copy_workflow(tmp_path_factory.mktemp("issue5"))
+
+
+def test_pingpong_tiny_study_runs_end_to_end(workdir):
+    smk(workdir, "--config", "study=pingpong_tiny")
+    page = workdir / "reports/pingpong_tiny/pingpong/index.html"
+    assert page.stat().st_size > 10_000 and "Largest verified" in page.read_text()
+    numbers = json.loads((workdir / "reports/pingpong_tiny/pingpong/numbers.json").read_text())
+    assert numbers["largest_verified"]["n_circuits"] == (400 // 4) ** 2 and numbers["largest_verified"]["max_error"] <= 1e-5
+    assert {r["n_active"] for r in numbers["equal_D"]} == {1, 2}
+    case = xr.load_dataset(workdir / "data/pingpong_tiny/pingpong/random-D256-d16-L4.nc")
+    assert float(case.max_error.max()) <= 1e-5 and float(case.max_leakage.max()) == 0.0
+    assert float(case.z2_broken_fraction.sel(mask="linear", category="all").item()) > 0.9
+
+
+def test_dynamic_tiny_study_runs_end_to_end(workdir):
+    smk(workdir, "--config", "study=dynamic_tiny")
+    summary = xr.load_dataset(workdir / "data/dynamic_tiny/summary.nc")
+    assert set(summary.design.values) == {"baseline", "cross_circuit"}
+    numbers = json.loads((workdir / "reports/dynamic_tiny/dynamic/numbers.json").read_text())
+    assert {r["n_active"] for r in numbers["capacity"]} == {1, 2}
+    assert numbers["routings"] and numbers["active_counts"]
+    assert (workdir / "reports/dynamic_tiny/dynamic/index.html").stat().st_size > 10_000
+    # routed z = 1 stays exact at layer 1 (the input layer)
+    dyn = summary.where(summary.design == "cross_circuit", drop=True)
+    assert float(dyn.mse_x_active.sel(n_active=1, layer=1).max()) < 1e-6

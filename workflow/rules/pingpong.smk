@@ -1,0 +1,90 @@
+# Issue 5: the ping-pong construction (every circuit verified at z = 1, z = 2 breakage) and the
+# static-vs-dynamic comparison. Pages: reports/<study>/pingpong/index.html, reports/<study>/dynamic/index.html.
+#   snakemake --cores 2 --config study=pingpong      (or pingpong_tiny): ping-pong cases + baseline z = 1, 2 sweep
+#   snakemake --cores 2 --config study=dynamic       (or dynamic_tiny): baseline vs cross_circuit sweeps
+# Their pages are in `rule all` for those studies (PINGPONG_TARGETS); targets `pingpong` / `dynamic` build only them.
+from cisim.pingpong import settings as pingpong_settings
+
+PINGPONG_CASES = pingpong_settings.cases(NAME, CFG)
+DYNAMIC_STUDY = pingpong_settings.is_dynamic(CFG)
+PINGPONG_CODE = [SRC + f for f in ("datasets.py", "frontier.py", "circuits.py")] + sorted(str(p) for p in Path(SRC).glob("pingpong/*.py"))
+PINGPONG_PAGE = f"{REPORTS}/pingpong/index.html"
+DYNAMIC_PAGE = f"{REPORTS}/dynamic/index.html"
+PINGPONG_TARGETS = ([PINGPONG_PAGE] if PINGPONG_CASES else []) + ([DYNAMIC_PAGE] if DYNAMIC_STUDY else [])
+
+
+def pingpong_case_params(wildcards):
+    return cisim_config.to_json(PINGPONG_CASES[wildcards.case])
+
+
+rule pingpong_case:
+    input:
+        code=PINGPONG_CODE,
+    output:
+        f"{DATA}/pingpong/{{case}}.nc",
+    params:
+        case=pingpong_case_params,
+    wildcard_constraints:
+        case="|".join(PINGPONG_CASES) or "no-pingpong-cases",
+    resources:
+        mem_mb=6000,
+        runtime=60,
+    conda:
+        CONDA_ENV
+    log:
+        f"{LOGS}/pingpong/{{case}}.log",
+    script:
+        "../scripts/pingpong_case.py"
+
+
+rule pingpong_page:
+    input:
+        summary=f"{DATA}/summary.nc",
+        cases=expand(f"{DATA}/pingpong/{{case}}.nc", case=sorted(PINGPONG_CASES)),
+        code=PINGPONG_CODE,
+    output:
+        page=PINGPONG_PAGE,
+        numbers=f"{REPORTS}/pingpong/numbers.json",
+    params:
+        report=cisim_config.to_json(CFG["report"]),
+        study=NAME,
+    conda:
+        CONDA_ENV
+    log:
+        f"{LOGS}/pingpong/page.log",
+    localrule: True
+    script:
+        "../scripts/pingpong_page.py"
+
+
+rule dynamic_page:
+    input:
+        summary=f"{DATA}/summary.nc",
+        code=PINGPONG_CODE + CONSTRUCTION + [SRC + "simulate.py"],
+    output:
+        page=DYNAMIC_PAGE,
+        numbers=f"{REPORTS}/dynamic/numbers.json",
+    params:
+        report=cisim_config.to_json(CFG["report"]),
+        points=cisim_config.to_json(list(POINTS.values())),
+        sim=cisim_config.to_json(CFG["sim"]),
+        study=NAME,
+    conda:
+        CONDA_ENV
+    log:
+        f"{LOGS}/dynamic/page.log",
+    localrule: True
+    script:
+        "../scripts/dynamic_page.py"
+
+
+rule pingpong:
+    input:
+        PINGPONG_PAGE,
+    localrule: True
+
+
+rule dynamic:
+    input:
+        DYNAMIC_PAGE,
+    localrule: True

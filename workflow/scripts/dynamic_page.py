@@ -1,0 +1,18 @@
+"""Rule `dynamic_page`: reports/<study>/dynamic/index.html (+ numbers.json), static vs dynamic activity."""
+import json
+import logging
+from pathlib import Path
+
+from cisim import datasets
+from cisim.pingpong import report
+
+logging.basicConfig(filename=snakemake.log[0], filemode="w", level=logging.INFO, format="%(asctime)s %(message)s")
+ds = datasets.read_summary(snakemake.input.summary)
+sim = json.loads(snakemake.params.sim)
+counts = report.implied_active_counts(json.loads(snakemake.params.points), sim["seeds"], sim["exhaustive_z1"])
+commit, dirty = datasets.git_state(Path(".").resolve())
+footer = {"study": snakemake.params.study, "git commit of the page": f"{commit} (dirty: {dirty})"}
+html, numbers, figures = report.dynamic_page(ds, json.loads(snakemake.params.report), snakemake.params.study, footer, counts)
+Path(snakemake.output.page).write_text(html)
+Path(snakemake.output.numbers).write_text(json.dumps(numbers, indent=1, default=str))
+logging.info("wrote %s (%d bytes)", snakemake.output.page, len(html))
