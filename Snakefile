@@ -14,6 +14,7 @@ include: "workflow/rules/simulate.smk"
 include: "workflow/rules/gather.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/designs.smk"
+include: "workflow/rules/pingpong.smk"
 
 
 report: "workflow/report/workflow.rst"
@@ -24,5 +25,6 @@ rule all:
         f"{DATA}/summary.nc",
         expand(f"{REPORTS}/figures/{{figure}}.png", figure=FIGURE_NAMES),
         f"{REPORTS}/index.html",
+        PINGPONG_TARGETS,  # issue-5 pages, only for the pingpong* / dynamic* studies
     default_target: True
     localrule: True
