@@ -7,14 +7,11 @@ from cisim.pingpong import settings as pingpong_settings
 
 PINGPONG_CASES = pingpong_settings.cases(NAME, CFG)
 DYNAMIC_STUDY = pingpong_settings.is_dynamic(CFG)
-PINGPONG_CODE = [SRC + f for f in ("datasets.py", "frontier.py", "circuits.py")] + sorted(str(p) for p in Path(SRC).glob("pingpong/*.py"))
+PINGPONG_CODE = [f"{SRC}{f}" for f in ("datasets.py", "frontier.py", "circuits.py")] + sorted(str(p) for p in Path(SRC).glob("pingpong/*.py"))
+DYNAMIC_CODE = [*PINGPONG_CODE, *CONSTRUCTION, f"{SRC}simulate.py"]
 PINGPONG_PAGE = f"{REPORTS}/pingpong/index.html"
 DYNAMIC_PAGE = f"{REPORTS}/dynamic/index.html"
 PINGPONG_TARGETS = ([PINGPONG_PAGE] if PINGPONG_CASES else []) + ([DYNAMIC_PAGE] if DYNAMIC_STUDY else [])
-
-
-def pingpong_case_params(wildcards):
-    return cisim_config.to_json(PINGPONG_CASES[wildcards.case])
 
 
 rule pingpong_case:
@@ -23,7 +20,7 @@ rule pingpong_case:
     output:
         f"{DATA}/pingpong/{{case}}.nc",
     params:
-        case=pingpong_case_params,
+        case=lambda wc: cisim_config.to_json(PINGPONG_CASES[wc.case]),
     wildcard_constraints:
         case="|".join(PINGPONG_CASES) or "no-pingpong-cases",
     resources:
@@ -60,7 +57,7 @@ rule pingpong_page:
 rule dynamic_page:
     input:
         summary=f"{DATA}/summary.nc",
-        code=PINGPONG_CODE + CONSTRUCTION + [SRC + "simulate.py"],
+        code=DYNAMIC_CODE,
     output:
         page=DYNAMIC_PAGE,
         numbers=f"{REPORTS}/dynamic/numbers.json",
