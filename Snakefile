@@ -14,6 +14,7 @@ include: "workflow/rules/simulate.smk"
 include: "workflow/rules/gather.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/designs.smk"
+include: "workflow/rules/scaling.smk"
 include: "workflow/rules/pingpong.smk"
 
 

@@ -1,6 +1,10 @@
 """Rule `simulate`: every seed and z of one point; progress (samples/s, ETA) goes to the log."""
 import json
 import logging
+import resource
+import time
+
+START = time.perf_counter()
 
 from cisim import datasets, jobs
 
@@ -15,5 +19,7 @@ attrs.update(wall_time_seconds=round(sum(times.values()), 3), wall_times_json=js
 attrs.update(forward=",".join(sorted({r.forward for r in results.values()})),
              forward_json=json.dumps({f"seed{s}_z{z}": {"forward": r.forward, "detail": r.forward_detail, "readout": r.readout,
                                                         "batch_size": r.batch_size} for (s, z), r in results.items()}))
+# the whole job (build, prepare and every run): per-point time and memory limits (docs/benchmarks.md)
+attrs.update(job_seconds=round(time.perf_counter() - START, 1), peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
 ds = datasets.run_to_dataset(cfg["point"], snakemake.wildcards.point, results, diagnostics, attrs)
 datasets.write(ds, snakemake.output[0])

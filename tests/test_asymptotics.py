@@ -1,0 +1,71 @@
+"""The scaling study's trend fit (cisim.asymptotics): synthetic thresholds with a known trend."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cisim import asymptotics, theory
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def synthetic(slope, noise=2e-5, widths=(1024, 2048, 4096, 8192, 16384), seeds=(0, 1, 2), status="ok", draw=0):
+    rng = np.random.default_rng(draw)
+    rows = []
+    for D in widths:
+        for s in seeds:
+            thr = 0.002 + slope * np.log2(D / 1024) + rng.normal(0, noise)
+            rows.append({"n_layers": 4, "n_active": 2, "d_model": D, "seed": s, "threshold": thr,
+                         "capacity": thr * (D / 4) ** 2, "status": status})
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("slope,verdict", [(3e-4, "grows"), (-3e-4, "shrinks")])
+def test_the_fit_recovers_a_known_trend_and_names_it(slope, verdict):
+    fits, bands = asymptotics.fit_trend(synthetic(slope), n_boot=500, grid=[1024, 16384])
+    f = fits.iloc[0]
+    assert f["verdict"] == verdict
+    assert abs(f["slope"] - slope) < 0.05 * abs(slope)
+    assert f["slope_lo"] <= f["slope_boot_lo"] and f["slope_boot_hi"] <= f["slope_hi"]
+    assert len(bands) == 2 and (bands["lo"] <= bands["fit"]).all() and (bands["fit"] <= bands["hi"]).all()
+
+
+def test_the_slope_interval_covers_the_truth_in_most_repetitions():
+    """Coverage over 40 noise draws with no trend: the 95 % interval holds 0 in ≥ 85 % of them."""
+    covered = [asymptotics.fit_trend(synthetic(0.0, draw=k), n_boot=200)[0].iloc[0]["verdict"].startswith("is constant") for k in range(40)]
+    assert np.mean(covered) >= 0.85
+
+
+def test_widths_without_a_threshold_and_lower_bounds_are_reported_not_fitted():
+    seeds = synthetic(0.0)
+    seeds.loc[seeds["d_model"] == 1024, "status"] = "below_range"
+    seeds.loc[seeds["d_model"] == 1024, "threshold"] = np.nan
+    fits, _ = asymptotics.fit_trend(seeds, n_boot=100)
+    assert fits.iloc[0]["below_range"] == "1024" and fits.iloc[0]["n_widths"] == 4
+    only_bounds, _ = asymptotics.fit_trend(synthetic(0.0, status="lower_bound"), n_boot=100)
+    assert "lower bounds only" in only_bounds.iloc[0]["verdict"]
+    assert any("1024" in s for s in asymptotics.answer(fits))
+
+
+def test_theory_threshold_solves_eq_6_55():
+    load = asymptotics.theory_threshold(16384, 4, 2)
+    T = load * (16384 / 4) ** 2
+    assert abs(float(theory.mse_x_active(16384, T, 6, 2, 4)) - 0.1) < 1e-6
+    assert np.isnan(asymptotics.theory_threshold(1024, 8, 4))  # the overlap term alone exceeds 0.1
+
+
+@pytest.mark.slow
+def test_scaling_tiny_study_builds_its_page(tmp_path):
+    """The whole scaling pipeline in miniature (about a minute on two cores)."""
+    out = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "2", "--directory", str(tmp_path), "--snakefile", str(ROOT / "Snakefile"),
+         "--config", "study=scaling_tiny", "--", "scaling"],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    page = (tmp_path / "reports/scaling_tiny/scaling/index.html").read_text()
+    assert "per doubling of D" in page and "What ran" in page

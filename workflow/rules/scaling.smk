@@ -1,0 +1,31 @@
+# Issue 6: the scaling study's report page — how the working threshold on T(d/D)² moves with D.
+#   snakemake --cores 2 --config study=scaling scaling          (or study=scaling_tiny: seconds)
+# → reports/<study>/scaling/index.html, threshold_vs_D.png and the CSV tables behind them.
+SCALING_CODE = [SRC + f for f in ("datasets.py", "frontier.py", "theory.py", "asymptotics.py")]
+
+
+rule scaling_page:
+    input:
+        summary=f"{DATA}/summary.nc",
+        runs=expand(f"{DATA}/runs/{{point}}.nc", point=sorted(POINTS)),
+        code=SCALING_CODE,
+    output:
+        page=f"{REPORTS}/scaling/index.html",
+        figure=f"{REPORTS}/scaling/threshold_vs_D.png",
+        thresholds=f"{REPORTS}/scaling/thresholds_per_seed.csv",
+        fits=f"{REPORTS}/scaling/trend_fits.csv",
+        costs=f"{REPORTS}/scaling/point_costs.csv",
+    params:
+        report=cisim_config.to_json(CFG["report"]),
+        study=NAME,
+    log:
+        f"{LOGS}/scaling/page.log",
+    localrule: True
+    script:
+        "../scripts/publish_scaling.py"
+
+
+rule scaling:
+    input:
+        f"{REPORTS}/scaling/index.html",
+    localrule: True

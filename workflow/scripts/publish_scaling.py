@@ -1,0 +1,33 @@
+"""Rule `scaling_page`: reports/<study>/scaling/index.html — the threshold on T(d/D)² against D."""
+import json
+import logging
+from pathlib import Path
+
+import xarray as xr
+
+from cisim import asymptotics, datasets
+
+logging.basicConfig(filename=snakemake.log[0], filemode="w", level=logging.INFO, format="%(asctime)s %(message)s")
+cfg = json.loads(snakemake.params.report)
+ds = datasets.read_summary(snakemake.input.summary)
+seeds = asymptotics.thresholds(ds, cfg)
+fits, bands = asymptotics.fit_trend(seeds, grid=sorted(seeds["d_model"].unique()))
+table = asymptotics.summary_table(seeds)
+attrs = {}
+for path in snakemake.input.runs:
+    with xr.open_dataset(path) as run:
+        attrs[Path(path).stem] = dict(run.attrs)
+costs = asymptotics.run_costs(attrs)
+png = asymptotics.figure(seeds, bands, cfg)
+out = snakemake.output
+Path(out.figure).write_bytes(png)
+seeds.to_csv(out.thresholds, index=False)
+fits.to_csv(out.fits, index=False)
+costs.to_csv(out.costs, index=False)
+commit, dirty = datasets.git_state(Path(".").resolve())
+extra = {"git commit of the page": f"{commit} (dirty: {dirty})", "points": len(costs),
+         "seeds": ",".join(str(s) for s in sorted(seeds["seed"].unique())),
+         "sampled active sets per (point, seed, z)": ",".join(str(int(n)) for n in sorted(costs["n_samples"].dropna().unique())),
+         "bootstrap resamples": 2000}
+Path(out.page).write_text(asymptotics.render(seeds, fits, table, costs, png, snakemake.params.study, cfg, extra))
+logging.info("wrote %s: %d thresholds, %d fits", out.page, len(seeds), len(fits))
