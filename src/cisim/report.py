@@ -311,3 +311,21 @@ def render_index(ds, cfg, study: str, figures: dict | None = None, extra: dict |
         diverged=diverged_runs(ds).to_dict("records"),
         prov=provenance(ds, cfg), figures=figs, extra=extra or {},
     )
+
+
+LANDING = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>cisim reports</title>
+<style>body{font-family:system-ui,sans-serif;max-width:50em;margin:2em auto;line-height:1.5}</style></head>
+<body><h1>cisim reports</h1>
+<p>One page per study that has been run here; each is generated from its gathered dataset
+<code>data/&lt;study&gt;/summary.nc</code>. The Snakemake report of a study (<code>report.zip</code>)
+sits next to its page once published with <code>snakemake --config study=&lt;study&gt; --report reports/&lt;study&gt;/report.zip</code>.</p>
+<ul>{% for s in studies %}
+<li><a href="{{ s.name }}/index.html">{{ s.name }}</a>{% if s.zip %} · <a href="{{ s.name }}/report.zip">report.zip</a>{% endif %}{% if s.pages %} · {% for p in s.pages %}<a href="{{ s.name }}/{{ p }}">{{ p }}</a> {% endfor %}{% endif %}</li>
+{% endfor %}</ul></body></html>
+"""
+
+
+def render_landing(studies: list[dict]) -> str:
+    """reports/index.html: links to every study page. studies: [{name, zip: bool, pages: [other .html]}]."""
+    return Environment(autoescape=True).from_string(LANDING).render(studies=studies)

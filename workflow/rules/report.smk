@@ -47,3 +47,17 @@ rule publish:
     localrule: True
     script:
         "../scripts/publish.py"
+
+
+rule landing:
+    input:
+        f"{REPORTS}/index.html",
+    output:
+        "reports/index.html",
+    conda:
+        CONDA_ENV
+    log:
+        f"{LOGS}/landing/landing.log",
+    localrule: True
+    script:
+        "../scripts/landing.py"
