@@ -102,8 +102,7 @@ def dense_matrix(item, dtype) -> np.ndarray:
         cols = layer.pos_in[t, j][:, None, :]
         flat = np.broadcast_to(rows * D + cols, (t.size, S, S)).ravel()
         vals = np.broadcast_to((layer.diff_w[t, i, j] / S)[:, None, None], (t.size, S, S)).ravel()
-        uniq, inverse = np.unique(flat, return_inverse=True)
-        W.flat[uniq] += np.bincount(inverse, weights=vals, minlength=uniq.size).astype(dtype)
+        np.add.at(W.reshape(-1), flat, vals.astype(dtype))  # in entry order: deterministic
     return W
 
 
