@@ -26,6 +26,7 @@ rule all:
         f"{DATA}/summary.nc",
         expand(f"{REPORTS}/figures/{{figure}}.png", figure=FIGURE_NAMES),
         f"{REPORTS}/index.html",
+        "reports/index.html",  # landing page linking every study's page
         PINGPONG_TARGETS,  # issue-5 pages, only for the pingpong* / dynamic* studies
     default_target: True
     localrule: True

@@ -13,6 +13,8 @@ rule designs_frontier:
         summary=f"{DATA}/frontier.csv",
     params:
         report=cisim_config.to_json(CFG["report"]),
+    conda:
+        CONDA_ENV
     log:
         f"{LOGS}/designs/frontier.log",
     localrule: True
@@ -33,6 +35,8 @@ rule designs_page:
         report=cisim_config.to_json(CFG["report"]),
         points=cisim_config.to_json(list(POINTS.values())),
         study=NAME,
+    conda:
+        CONDA_ENV
     log:
         f"{LOGS}/designs/page.log",
     localrule: True
