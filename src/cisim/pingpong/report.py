@@ -97,8 +97,9 @@ def capacities(ds, report_cfg: dict, kinds=("static", "permutation")) -> tuple[p
 
 # ---------------------------------------------------------------- static vs dynamic
 def dynamic_curves(ds, summary: pd.DataFrame) -> pd.DataFrame:
-    """Per-layer mean (and min/max over seeds) of CURVE_VARS, static vs permutation, at the T the
-    static baseline still works at (its tested capacity) for every (D, L, z)."""
+    """Per-layer mean (and min/max over seeds) of CURVE_VARS, static vs permutation, for every
+    (D, L, z) at the largest tested T where the static baseline works (where="capacity") and at
+    the next tested T (where="above")."""
     t = labelled(ds, CURVE_VARS)
     t["kind"] = [kind(d) for d in t["design"]]
     rows = []
@@ -106,14 +107,17 @@ def dynamic_curves(ds, summary: pd.DataFrame) -> pd.DataFrame:
         T = s["capacity_tested"]
         if not np.isfinite(T):
             continue
-        sel = t[(t["d_model"] == s["d_model"]) & (t["n_layers"] == s["n_layers"]) & (t["n_active"] == s["n_active"])
-                & (t["n_circuits"] == T) & (t["allocation"] == s["allocation"]) & (t["redundancy"] == s["redundancy"])
-                & t["kind"].isin(["static", "permutation"]) & (t["layer"] >= 1) & (t["layer"] <= t["n_layers"])]
-        g = sel.groupby(["kind", "layer"])[CURVE_VARS].agg(["mean", "min", "max"])
-        g.columns = [f"{v}_{s_}" if s_ != "mean" else v for v, s_ in g.columns]
-        g = g.reset_index()
-        g["d_model"], g["n_layers"], g["n_active"], g["n_circuits"] = int(s["d_model"]), int(s["n_layers"]), int(s["n_active"]), int(T)
-        rows.append(g)
+        same = t[(t["d_model"] == s["d_model"]) & (t["n_layers"] == s["n_layers"]) & (t["n_active"] == s["n_active"])
+                 & (t["allocation"] == s["allocation"]) & (t["redundancy"] == s["redundancy"])
+                 & t["kind"].isin(["static", "permutation"]) & (t["layer"] >= 1) & (t["layer"] <= t["n_layers"])]
+        above = sorted(x for x in same["n_circuits"].unique() if x > T)
+        for where, Tw in [("capacity", T)] + ([("above", above[0])] if above else []):
+            g = same[same["n_circuits"] == Tw].groupby(["kind", "layer"])[CURVE_VARS].agg(["mean", "min", "max"])
+            g.columns = [f"{v}_{s_}" if s_ != "mean" else v for v, s_ in g.columns]
+            g = g.reset_index()
+            g["d_model"], g["n_layers"], g["n_active"], g["n_circuits"] = int(s["d_model"]), int(s["n_layers"]), int(s["n_active"]), int(Tw)
+            g["where"] = where
+            rows.append(g)
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
 
 
@@ -138,22 +142,26 @@ def capacity_figure(summary: pd.DataFrame, title: str) -> bytes:
 
 
 def curves_figure(cur: pd.DataFrame) -> bytes:
-    Ds = sorted(cur["d_model"].unique())
-    fig, axes = plt.subplots(len(Ds), len(CURVE_VARS), figsize=(4.2 * len(CURVE_VARS), 3.2 * len(Ds)), squeeze=False)
-    for r, D in enumerate(Ds):
+    panels = sorted({(D, w) for D, w in zip(cur["d_model"], cur["where"])}, key=lambda p: (p[0], p[1] != "capacity"))
+    fig, axes = plt.subplots(len(panels), len(CURVE_VARS), figsize=(4.3 * len(CURVE_VARS), 3.0 * len(panels)), squeeze=False)
+    for r, (D, where) in enumerate(panels):
         for c, var in enumerate(CURVE_VARS):
             ax = axes[r, c]
             for z in sorted(cur["n_active"].unique()):
                 for k, ls in (("static", "-"), ("permutation", "--")):
-                    g = cur[(cur["d_model"] == D) & (cur["n_active"] == z) & (cur["kind"] == k)].sort_values("layer")
+                    g = cur[(cur["d_model"] == D) & (cur["where"] == where) & (cur["n_active"] == z) & (cur["kind"] == k)].sort_values("layer")
                     if g.empty:
                         continue
                     ax.plot(g["layer"], g[var], ls, marker="o", color=f"C{int(z) - 1}",
-                            label=f"z={z}, T={int(g['n_circuits'].iloc[0])}, {k}")
-            ax.set(title=f"D = {D}: {var}", xlabel="layer")
-            ax.set_yscale("symlog", linthresh=1e-4 if "rate" in var else 1e-3)
-            if r == 0 and c == 0:
-                ax.legend(fontsize=7)
+                            label=f"z={z}, T={int(g['n_circuits'].iloc[0])}, {'static' if k == 'static' else 'dynamic'}")
+            label = "at the static capacity" if where == "capacity" else "one tested T above it"
+            ax.set(title=f"D = {D}, {label}: {var}", xlabel="layer", xticks=sorted(cur["layer"].unique()))
+            ax.title.set_fontsize(9)
+            ax.set_yscale("symlog", linthresh=1e-5 if "rate" in var else 1e-3)
+            ax.set_ylim(bottom=0)
+            if c == 0:
+                ax.legend(fontsize=6)
+    fig.tight_layout()
     return png(fig)
 
 
@@ -209,11 +217,12 @@ def dynamic_page(ds, report_cfg: dict, study: str, footer: dict, active_counts: 
                                 for r in numbers["capacity"]) + ".</p>")
     if not cur.empty:
         figures["curves"] = curves_figure(cur)
-        body += ["<h2>Per layer, at the static capacity</h2>",
+        body += ["<h2>Per layer, at and above the static capacity</h2>",
                  figure_html(figures["curves"], "Mean over seeds of the active error, false-on and false-off rates per layer, "
-                             "at the largest tested T where the static network still works (per D and z); solid static, dashed dynamic.")]
+                             "at the largest tested T where the static network still works (per D and z) and at the next tested T; "
+                             "solid static, dashed dynamic.")]
         last = cur[cur["layer"] == cur["n_layers"]]
-        piv = last.pivot_table(index=["d_model", "n_active", "n_circuits"], columns="kind", values=CURVE_VARS).reset_index()
+        piv = last.pivot_table(index=["d_model", "n_active", "where", "n_circuits"], columns="kind", values=CURVE_VARS).reset_index()
         piv.columns = [" ".join(str(x) for x in c if x) for c in piv.columns]
         body.append("<p>Last layer:</p>" + table_html(piv))
         numbers["curves_at_static_capacity"] = cur.to_dict(orient="records")
