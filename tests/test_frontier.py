@@ -93,6 +93,9 @@ def test_below_range_and_divergence():
     n = np.array([10.0, 20.0, 40.0])
     assert frontier.crossing(n, np.array([1.5, 2.0, 3.0]))[2] == "below_range"
     assert frontier.crossing(n, np.array([0.5, np.inf, np.inf])) == (10.0, 10.0, "ok")
+    # an exact working point (r ≈ 0): linear in r, crossing at 1/2 of the log step for r = 2
+    cap, _, _ = frontier.crossing(n, np.array([1e-13, 2.0, 3.0]))
+    assert cap == pytest.approx(10 * 2**0.5)
     # non-monotone: a later success after a failure does not count
     cap, tested, status = frontier.crossing(n, np.array([0.5, 2.0, 0.1]))
     assert tested == 10.0 and status == "ok" and 10 < cap < 20

@@ -14,7 +14,9 @@ Per seed, along the sorted T sweep of a group (design, allocation, D, S, L, z):
 * `capacity_tested`: the largest tested T of the contiguous working prefix (every smaller
   tested T works too);
 * `capacity`: the crossing r = 1 interpolated linearly in (log T, log r) between that T and the
-  next (failing) one — a finer estimate than the grid step (×1.5 in the designs study);
+  next (failing) one — a finer estimate than the grid step (×1.5 in the designs study); when the
+  working point is (near) exact (r < 0.01, e.g. a disjoint allocation) log r says nothing, and the
+  interpolation is linear in (log T, r) instead;
 * `capacity_mse`, `capacity_fo` (with `status_mse`, `status_fo`): the same with one criterion
   alone — which of the two binds (e.g. do redundant indicators keep inactive circuits off?);
 * `status`: "ok"; "lower_bound" when even the largest tested T works (capacity = that T, a
@@ -41,6 +43,7 @@ from . import datasets
 GROUP = ["design", "allocation", "d_model", "redundancy", "n_layers", "n_active"]
 MATCH = ["allocation", "d_model", "redundancy", "n_layers", "n_active"]  # what a ratio to the baseline holds fixed
 BASELINE = "baseline"
+EXACT_MARGIN = 1e-2  # below this margin the last working point counts as exact (interpolate r, not log r)
 STATUS_ORDER = {"ok": 0, "lower_bound": 1, "below_range": 2}
 # two-sided 95 % Student-t quantiles t_{0.975, df}; df > 30 uses the normal 1.96
 T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228,
@@ -109,10 +112,13 @@ def crossing(n: np.ndarray, r: np.ndarray) -> tuple[float, float, str]:
     last = m - 1
     if m == len(works):
         return float(n[last]), float(n[last]), "lower_bound"
-    lo, hi = max(r[last], 1e-6), r[m]
+    lo, hi = r[last], r[m]
     if not np.isfinite(hi):
         return float(n[last]), float(n[last]), "ok"
-    frac = (0.0 - math.log(lo)) / (math.log(hi) - math.log(lo)) if hi > lo else 0.0
+    if lo >= EXACT_MARGIN:  # power-law growth: linear in (log T, log r)
+        frac = (0.0 - math.log(lo)) / (math.log(hi) - math.log(lo)) if hi > lo else 0.0
+    else:  # the working point is (near) exact, e.g. a disjoint allocation: log r is meaningless there
+        frac = (1.0 - lo) / (hi - lo)
     cap = math.exp(math.log(n[last]) + frac * (math.log(n[m]) - math.log(n[last])))
     return float(cap), float(n[last]), "ok"
 
