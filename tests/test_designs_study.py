@@ -22,7 +22,7 @@ DESIGN_LABELS = {
 @pytest.fixture(scope="module")
 def designs_run(tmp_path_factory):
     work = tmp_path_factory.mktemp("designs")
-    for item in ("Snakefile", "conf", "workflow", "profiles", "src"):
+    for item in ("Snakefile", "conf", "workflow", "profiles", "src", "environment.yml", "pyproject.toml"):
         src = ROOT / item
         (shutil.copytree if src.is_dir() else shutil.copy)(src, work / item)
     proc = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", "designs", "--config", "study=designs_tiny"],
