@@ -137,7 +137,8 @@ def frontier_figure(summary: pd.DataFrame) -> bytes:
 
 
 def curves_figure(cur: pd.DataFrame) -> bytes:
-    """Per-layer mean error, false-on and failed-rotation rates per design at matched settings."""
+    """Per-layer mean error, false-on and failed-rotation rates per design at matched settings
+    (values below 1e-6, including exact zeros, are drawn at 1e-6)."""
     settings = cur[["d_model", "n_circuits", "n_layers", "n_active"]].drop_duplicates().to_dict("records")
     fig, axes = plt.subplots(len(settings), 3, figsize=(13, 3.0 * len(settings)), squeeze=False)
     for row, s in zip(axes, settings):
@@ -151,6 +152,7 @@ def curves_figure(cur: pd.DataFrame) -> bytes:
             ax.set_xlabel("computing layer")
             ax.grid(alpha=0.3, which="both")
     axes[0][0].legend(fontsize=7)
+    fig.tight_layout()
     return _png(fig)
 
 

@@ -15,7 +15,7 @@ summary["baseline_status"] = summary["baseline_status"].astype(str)
 settings = report_designs.matched_settings(summary, ds)
 figures = {
     "frontier": (report_designs.frontier_figure(summary), "Capacity frontier per design and z (transversal, S = 6); bars: 95 % CI over seeds."),
-    "curves": (report_designs.curves_figure(report_designs.curves(ds, settings)), "Per-layer mean error of x, false-on and failed-rotation rates per design at matched settings (z = 2, the baseline's capacity and one T step above)."),
+    "curves": (report_designs.curves_figure(report_designs.curves(ds, settings)), "Per-layer mean error of x, false-on and failed-rotation rates per design at matched settings (z = 2, the baseline's tested capacity and one T step above; zeros drawn at 1e-6)."),
 }
 Path(snakemake.output.frontier_png).write_bytes(figures["frontier"][0])
 Path(snakemake.output.curves_png).write_bytes(figures["curves"][0])
