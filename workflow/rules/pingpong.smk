@@ -7,7 +7,8 @@ from cisim.pingpong import settings as pingpong_settings
 
 PINGPONG_CASES = pingpong_settings.cases(NAME, CFG)
 DYNAMIC_STUDY = pingpong_settings.is_dynamic(CFG)
-PINGPONG_CODE = [f"{SRC}{f}" for f in ("datasets.py", "frontier.py", "circuits.py")] + sorted(str(p) for p in Path(SRC).glob("pingpong/*.py"))
+PINGPONG_CASE_CODE = [f"{SRC}{f}" for f in ("datasets.py", "circuits.py", "pingpong/__init__.py", "pingpong/network.py", "pingpong/analysis.py", "pingpong/settings.py")]
+PINGPONG_CODE = [*PINGPONG_CASE_CODE, f"{SRC}frontier.py", f"{SRC}pingpong/report.py"]
 DYNAMIC_CODE = [*PINGPONG_CODE, *CONSTRUCTION, f"{SRC}simulate.py"]
 PINGPONG_PAGE = f"{REPORTS}/pingpong/index.html"
 DYNAMIC_PAGE = f"{REPORTS}/dynamic/index.html"
@@ -16,7 +17,7 @@ PINGPONG_TARGETS = ([PINGPONG_PAGE] if PINGPONG_CASES else []) + ([DYNAMIC_PAGE]
 
 rule pingpong_case:
     input:
-        code=PINGPONG_CODE,
+        code=PINGPONG_CASE_CODE,
     output:
         f"{DATA}/pingpong/{{case}}.nc",
     params:
