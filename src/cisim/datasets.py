@@ -221,7 +221,7 @@ def gather(paths) -> xr.Dataset:
         parts.append(ds)
     # Points may run different z values and depths: align them on the union first (NaN = not run),
     # so that combine_by_coords only concatenates along `point`.
-    union = {dim: sorted(set().union(*(p[dim].values.tolist() for p in parts))) for dim in ("n_active", "layer", "trajectory")}
+    union = {dim: sorted(set().union(*(p[dim].values.tolist() for p in parts))) for dim in ("n_active", "layer", "block", "trajectory")}
     parts = [p.reindex({d: v for d, v in union.items() if d in p.dims}) for p in parts]
     out = xr.combine_by_coords(parts, combine_attrs="drop_conflicts")
     for var in out.variables.values():
