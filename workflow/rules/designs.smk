@@ -16,10 +16,10 @@ rule designs_frontier:
     conda:
         CONDA_ENV
     log:
-        f"{LOGS}/designs/frontier.log",
+        f"{LOGS}/designs_frontier/designs_frontier.log",
     localrule: True
     script:
-        "../scripts/frontier.py"
+        "../scripts/designs_frontier.py"
 
 
 rule designs_page:
@@ -38,10 +38,10 @@ rule designs_page:
     conda:
         CONDA_ENV
     log:
-        f"{LOGS}/designs/page.log",
+        f"{LOGS}/designs_page/designs_page.log",
     localrule: True
     script:
-        "../scripts/publish_designs.py"
+        "../scripts/designs_page.py"
 
 
 rule designs:

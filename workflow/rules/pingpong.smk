@@ -30,7 +30,7 @@ rule pingpong_case:
     conda:
         CONDA_ENV
     log:
-        f"{LOGS}/pingpong/{{case}}.log",
+        f"{LOGS}/pingpong_case/{{case}}.log",
     script:
         "../scripts/pingpong_case.py"
 
@@ -49,7 +49,7 @@ rule pingpong_page:
     conda:
         CONDA_ENV
     log:
-        f"{LOGS}/pingpong/page.log",
+        f"{LOGS}/pingpong_page/pingpong_page.log",
     localrule: True
     script:
         "../scripts/pingpong_page.py"
@@ -70,7 +70,7 @@ rule dynamic_page:
     conda:
         CONDA_ENV
     log:
-        f"{LOGS}/dynamic/page.log",
+        f"{LOGS}/dynamic_page/dynamic_page.log",
     localrule: True
     script:
         "../scripts/dynamic_page.py"
