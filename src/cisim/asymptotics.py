@@ -40,12 +40,17 @@ import pandas as pd  # noqa: E402
 from . import frontier, theory  # noqa: E402
 
 D_CIRCUIT = 4
+CRITERIA = {"mse": "active-circuit error only", "fo": "false-on rate only"}
 
 
 def thresholds(ds, report_cfg: dict) -> pd.DataFrame:
     """Per (d_model, n_layers, n_active, seed): capacity, threshold load, status, tested range."""
     seeds = frontier.per_seed(frontier.table(ds), float(report_cfg["mse_threshold"]), float(report_cfg["false_on_threshold"]))
     seeds = seeds.rename(columns={"load": "threshold"})
+    factor = (D_CIRCUIT / seeds["d_model"].astype(float)) ** 2
+    for crit in CRITERIA:  # the frontier of each criterion alone, when the frontier module provides it
+        if f"capacity_{crit}" in seeds:
+            seeds[f"threshold_{crit}"] = seeds[f"capacity_{crit}"] * factor
     return seeds.sort_values(["n_layers", "n_active", "d_model", "seed"]).reset_index(drop=True)
 
 
@@ -82,19 +87,28 @@ def _fit(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return float(a), float(b)
 
 
-def fit_trend(seeds: pd.DataFrame, n_boot: int = 2000, seed: int = 0, grid=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def fit_trend(seeds: pd.DataFrame, n_boot: int = 2000, seed: int = 0, grid=None, column: str = "threshold",
+              min_width: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(fits per (L, z), bootstrap band per (L, z, D on `grid`)).
 
     fits columns: n_layers, n_active, n_widths, slope (b per doubling), slope_lo/hi, factor
     (2^β per doubling), factor_lo/hi, intercept, verdict, lower_bound (any width flagged),
-    below_range (widths without a threshold)."""
+    below_range (widths without a threshold). `column`: threshold (both criteria) or
+    threshold_mse / threshold_fo (one criterion; its status column is status_mse / status_fo);
+    `min_width`: fit only D ≥ min_width (the large-D end of the range). The interval of 2^β is,
+    like that of b, the union of the bootstrap and the t interval."""
     rng = np.random.default_rng(seed)
+    status = "status" if column == "threshold" else f"status_{column.split('_')[-1]}"
+    seeds = seeds.rename(columns={column: "_value", status: "_status"})[["n_layers", "n_active", "d_model", "seed", "_value", "_status"]]
+    seeds = seeds.rename(columns={"_value": "threshold", "_status": "status"})
+    seeds = seeds[seeds["d_model"] >= min_width]
+    label = column if not min_width else f"{column} (D ≥ {min_width})"
     fits, bands = [], []
     for (L, z), g in seeds.groupby(["n_layers", "n_active"], sort=True):
         usable = g[g["status"] != "below_range"]
         usable = usable[np.isfinite(usable["threshold"]) & (usable["threshold"] > 0)]
         widths = sorted(usable["d_model"].unique())
-        row = {"n_layers": int(L), "n_active": int(z), "n_widths": len(widths),
+        row = {"measure": label, "n_layers": int(L), "n_active": int(z), "n_widths": len(widths),
                "widths": ",".join(str(int(w)) for w in widths),
                "below_range": ",".join(str(int(w)) for w in sorted(set(g["d_model"]) - set(widths))),
                "lower_bound": bool((usable["status"] == "lower_bound").any())}
@@ -108,6 +122,7 @@ def fit_trend(seeds: pd.DataFrame, n_boot: int = 2000, seed: int = 0, grid=None)
         y = usable["threshold"].to_numpy(float)
         a, b = _fit(x, y)
         _, beta = _fit(x, np.log(y))
+        beta_lo, beta_hi = _slope_t_interval(x, np.log(y))
         by_width = [usable[usable["d_model"] == w]["threshold"].to_numpy(float) for w in widths]
         xs = [np.full(v.size, math.log2(w)) for v, w in zip(by_width, widths)]
         gx = np.log2(np.asarray(grid if grid is not None else widths, dtype=float))
@@ -124,7 +139,8 @@ def fit_trend(seeds: pd.DataFrame, n_boot: int = 2000, seed: int = 0, grid=None)
         # A few seeds per width make the bootstrap interval narrow: the verdict uses the wider
         # of the bootstrap and the OLS t interval.
         lo, hi = np.nanmin([boot_lo, t_lo]), np.nanmax([boot_hi, t_hi])
-        flo, fhi = 2.0 ** np.percentile(boot_beta, [2.5, 97.5])
+        blo, bhi = np.percentile(boot_beta, [2.5, 97.5])
+        flo, fhi = 2.0 ** np.nanmin([blo, beta_lo]), 2.0 ** np.nanmax([bhi, beta_hi])
         verdict = "grows" if lo > 0 else ("shrinks" if hi < 0 else "is constant within the 95 % interval")
         mean_y = float(np.mean(y))
         fits.append({**row, "intercept": a, "slope": b, "slope_lo": float(lo), "slope_hi": float(hi),
@@ -138,23 +154,53 @@ def fit_trend(seeds: pd.DataFrame, n_boot: int = 2000, seed: int = 0, grid=None)
     return pd.DataFrame(fits), pd.DataFrame(bands)
 
 
+def shape_comparison(seeds: pd.DataFrame, column: str = "threshold") -> pd.DataFrame:
+    """Per (L, z): how well the seed-mean threshold follows a power of D (log y linear in log D)
+    versus a power of log D (log y linear in log log D, i.e. "log factors"): fitted exponents,
+    rms residuals in log space, and the successive factors per doubling of D."""
+    rows = []
+    for (L, z), g in seeds.groupby(["n_layers", "n_active"], sort=True):
+        m = g.groupby("d_model")[column].mean()
+        m = m[np.isfinite(m) & (m > 0)]
+        if len(m) < 3:
+            continue
+        x = np.log2(m.index.to_numpy(float))
+        y = np.log(m.to_numpy(float))
+        out = {"n_layers": int(L), "n_active": int(z), "measure": column}
+        for name, xx in (("power_of_D", x), ("power_of_log_D", np.log(x))):
+            a, b = _fit(xx, y)
+            out[f"{name}_exponent"] = b / (math.log(2) if name == "power_of_D" else 1.0)
+            out[f"{name}_rms"] = float(np.sqrt(np.mean((y - a - b * xx) ** 2)))
+        out["factors_per_doubling"] = " ".join(f"{r:.2f}" for r in np.exp(np.diff(y)))
+        rows.append(out)
+    return pd.DataFrame(rows)
+
+
 def summary_table(seeds: pd.DataFrame) -> pd.DataFrame:
     """Mean threshold and 95 % t interval over seeds per (L, z, D), with the worst status."""
     rows = []
     for (L, z, D), g in seeds.groupby(["n_layers", "n_active", "d_model"], sort=True):
         mean, lo, hi = frontier._mean_ci(g["threshold"].to_numpy(float))
-        rows.append({"n_layers": int(L), "n_active": int(z), "d_model": int(D), "threshold": mean, "lo": lo, "hi": hi,
-                     "capacity": float(g["capacity"].mean()), "n_seeds": int(len(g)),
-                     "status": max(g["status"], key=frontier.STATUS_ORDER.get)})
+        row = {"n_layers": int(L), "n_active": int(z), "d_model": int(D), "threshold": mean, "lo": lo, "hi": hi,
+               "capacity": float(g["capacity"].mean()), "n_seeds": int(len(g)),
+               "status": max(g["status"], key=frontier.STATUS_ORDER.get)}
+        for crit in CRITERIA:
+            if f"threshold_{crit}" in g:
+                row[f"threshold_{crit}"] = float(g[f"threshold_{crit}"].mean())
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
 def figure(seeds: pd.DataFrame, bands: pd.DataFrame, report_cfg: dict) -> bytes:
-    """Threshold load vs D per L (columns) and z (colour): seeds, fit and bootstrap band, theory."""
+    """Threshold load vs D per L (columns) and z (colour). Top: both criteria (seeds, fit and
+    bootstrap band, small-noise theory). Bottom, when available: each criterion alone (mean over
+    seeds; solid: active-circuit error, dashed: false-on rate)."""
     layers = sorted(seeds["n_layers"].unique())
     zs = sorted(seeds["n_active"].unique())
     colors = dict(zip(zs, plt.cm.viridis(np.linspace(0, 0.85, len(zs)))))
-    fig, axes = plt.subplots(1, len(layers), figsize=(5.2 * len(layers), 4.2), sharey=True, squeeze=False)
+    per_criterion = all(f"threshold_{c}" in seeds for c in CRITERIA)
+    n_rows = 2 if per_criterion else 1
+    fig, axes = plt.subplots(n_rows, len(layers), figsize=(5.2 * len(layers), 4.0 * n_rows), sharey=True, sharex=True, squeeze=False)
     widths = np.array(sorted(seeds["d_model"].unique()), dtype=float)
     for ax, L in zip(axes[0], layers):
         for z in zs:
@@ -170,15 +216,25 @@ def figure(seeds: pd.DataFrame, bands: pd.DataFrame, report_cfg: dict) -> bytes:
                 ax.fill_between(b["d_model"], b["lo"], b["hi"], color=colors[z], alpha=0.2, linewidth=0)
             th = [theory_threshold(int(D), int(L), int(z), mse_threshold=float(report_cfg["mse_threshold"])) for D in widths]
             ax.plot(widths, th, color=colors[z], linestyle=":", linewidth=1)
+        ax.set_title(f"L = {L}: both criteria (fit ± 95 % bootstrap band)")
+    if per_criterion:
+        for ax, L in zip(axes[1], layers):
+            for z in zs:
+                g = seeds[(seeds["n_layers"] == L) & (seeds["n_active"] == z)].groupby("d_model")
+                ax.plot(g["threshold_mse"].mean().index, g["threshold_mse"].mean(), color=colors[z], marker="o", ms=3)
+                ax.plot(g["threshold_fo"].mean().index, g["threshold_fo"].mean(), color=colors[z], marker="s", ms=3, linestyle="--")
+            ax.set_title(f"L = {L}: each criterion alone (— error of x, -- false-on)")
+    for ax in axes.ravel():
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
-        ax.set_xlabel("D (neurons per layer)")
-        ax.set_title(f"L = {L}")
         ax.grid(alpha=0.3, which="both")
-    axes[0][0].set_ylabel("working threshold on T(d/D)²")
-    axes[0][0].legend(title="fit ± 95 % bootstrap band", fontsize=8)
-    fig.text(0.5, -0.02, "dots: seeds (▲ lower bound: the largest tested T still works); dotted: small-noise theory (eq 6.55)",
-             ha="center", fontsize=8)
+    for ax in axes[-1]:
+        ax.set_xlabel("D (neurons per layer)")
+    for row in axes:
+        row[0].set_ylabel("working threshold on T(d/D)²")
+    axes[0][-1].legend(fontsize=8, loc="upper right")
+    fig.text(0.5, -0.01, f"dots: seeds (▲ lower bound: the largest tested T still works); dotted: small-noise theory (eq 6.55, "
+             f"error of x = {report_cfg['mse_threshold']} at layer L)", ha="center", fontsize=8)
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
@@ -212,44 +268,65 @@ def _table(df: pd.DataFrame, columns: dict) -> str:
     return f"<table border='1' cellspacing='0' cellpadding='3'><tr>{head}</tr>{body}</table>"
 
 
+MEASURES = {"threshold": "both criteria", "threshold_mse": "active-circuit error alone", "threshold_fo": "false-on rate alone"}
+
+
+def measure_label(m: str) -> str:
+    base, _, rest = m.partition(" ")
+    return MEASURES.get(base, base) + (f" {rest}" if rest else "")
+
+
+def overall(fits: pd.DataFrame, label: str) -> str | None:
+    """One sentence: how many settings grow / shrink / stay, and the median factor per doubling."""
+    fitted = fits[fits["verdict"].isin(["grows", "shrinks"]) | fits["verdict"].str.startswith("is constant")]
+    if not len(fitted):
+        return None
+    counts = fitted["verdict"].str.replace("is constant within the 95 % interval", "constant", regex=False).value_counts().to_dict()
+    parts = ", ".join(f"{v} in {n}" for v, n in sorted(counts.items()))
+    return (f"{label}: over the {len(fitted)} (L, z) settings the threshold {parts}; median factor per doubling of D "
+            f"×{float(np.median(fitted['factor'])):.2f} (range ×{fitted['factor'].min():.2f} … ×{fitted['factor'].max():.2f}).")
+
+
 def answer(fits: pd.DataFrame) -> list[str]:
-    """Sentences answering the question, one per (L, z) plus an overall one."""
+    """Sentences answering the question: one overall per measure, then one per (L, z) for both criteria."""
     out = []
-    for _, f in fits.iterrows():
+    measures = fits["measure"].unique() if "measure" in fits else ["threshold"]
+    for m in measures:
+        label = measure_label(m)
+        line = overall(fits[fits["measure"] == m] if "measure" in fits else fits, label[0].upper() + label[1:])
+        if line:
+            out.append(line)
+    main = fits[fits["measure"] == "threshold"] if "measure" in fits else fits
+    for _, f in main.iterrows():
         if not np.isfinite(f.get("slope", np.nan)):
             out.append(f"L = {f['n_layers']}, z = {f['n_active']}: {f['verdict']} (widths with a threshold: {f['widths'] or 'none'}).")
             continue
         s = (f"L = {f['n_layers']}, z = {f['n_active']}: the threshold {f['verdict']} — {f['slope']:+.2e} per doubling of D "
              f"[95 %: {f['slope_lo']:+.2e}, {f['slope_hi']:+.2e}] ({100 * f['relative_slope']:+.0f} % of its mean), i.e. ×{f['factor']:.2f} "
              f"per doubling [{f['factor_lo']:.2f}, {f['factor_hi']:.2f}], over D = {f['widths'].replace(',', ', ')}")
-        if f["below_range"]:
+        if isinstance(f["below_range"], str) and f["below_range"]:
             s += f"; no T works at D = {f['below_range'].replace(',', ', ')}"
         if f["lower_bound"]:
             s += "; some widths are lower bounds (the largest tested T still works)"
         out.append(s + ".")
-    fitted = fits[fits["verdict"].isin(["grows", "shrinks"]) | fits["verdict"].str.startswith("is constant")]
-    if len(fitted):
-        counts = fitted["verdict"].value_counts().to_dict()
-        parts = ", ".join(f"{n} {v}" for v, n in sorted(counts.items()))
-        med = float(np.median(fitted["factor"]))
-        out.insert(0, f"Over the {len(fitted)} (L, z) settings with a threshold at two or more widths: {parts}; the median factor "
-                      f"per doubling of D is ×{med:.2f}.")
     return out
 
 
-def render(seeds, fits, table, costs, fig_png: bytes, study: str, report_cfg: dict, extra: dict) -> str:
+def render(seeds, fits, table, costs, fig_png: bytes, study: str, report_cfg: dict, extra: dict, shapes=None) -> str:
     img = base64.b64encode(fig_png).decode()
     sentences = "".join(f"<li>{html.escape(s)}</li>" for s in answer(fits))
-    fit_cols = {"n_layers": "L", "n_active": "z", "widths": "widths", "slope": "b per doubling", "slope_lo": "b lo", "slope_hi": "b hi",
+    fit_cols = {"measure": "measure", "n_layers": "L", "n_active": "z", "widths": "widths", "slope": "b per doubling", "slope_lo": "b lo", "slope_hi": "b hi",
                 "factor": "×/doubling", "factor_lo": "lo", "factor_hi": "hi", "verdict": "verdict", "below_range": "no threshold at"}
     tab_cols = {"n_layers": "L", "n_active": "z", "d_model": "D", "threshold": "threshold T(d/D)²", "lo": "95 % lo", "hi": "95 % hi",
-                "capacity": "T", "n_seeds": "seeds", "status": "status"}
+                "capacity": "T", "threshold_mse": "error of x alone", "threshold_fo": "false-on alone", "n_seeds": "seeds", "status": "status"}
+    tab_cols = {k: v for k, v in tab_cols.items() if k in table.columns}
     slow = costs.sort_values("job_seconds", ascending=False).head(8) if len(costs) else costs
     cost_cols = {"point": "point", "n_samples": "samples", "job_seconds": "job s", "simulate_seconds": "simulate s",
                  "peak_rss_mb": "peak MB", "forward": "forward", "batch": "batch"}
     paths = costs.groupby(["d_model", "forward"]).size().unstack(fill_value=0) if len(costs) else pd.DataFrame()
     paths_html = paths.to_html() if len(paths) else ""
     meta = "".join(f"<li>{html.escape(k)}: {html.escape(str(v))}</li>" for k, v in extra.items())
+    shapes_html = _table(shapes, {c: c.replace("_", " ") for c in shapes.columns}) if shapes is not None and len(shapes) else ""
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>cisim scaling – {html.escape(study)}</title></head>
 <body style="font-family: sans-serif; max-width: 1100px">
 <h1>Does the working threshold on T(d/D)² hold as D grows? ({html.escape(study)})</h1>
@@ -260,7 +337,10 @@ transversal allocation, S = 6. Trend: threshold = a + b·log₂ D, bootstrap ove
 <h2>Answer</h2><ul>{sentences}</ul>
 <figure><img src="data:image/png;base64,{img}" style="max-width:100%"><figcaption>Threshold load vs D; lines: fit a + b·log₂D
 with its 95 % bootstrap band (drawn on log axes); dotted: small-noise theory.</figcaption></figure>
-<h2>Trend fits</h2>{_table(fits, {k: v for k, v in fit_cols.items() if k in fits.columns})}
+<h2>Trend fits (measure: threshold = both criteria; _mse / _fo = one criterion alone)</h2>{_table(fits, {k: v for k, v in fit_cols.items() if k in fits.columns})}
+<h2>Power of D or log factors?</h2><p>Seed-mean thresholds fitted as a power of D (y ∝ D^k) and as a power of
+log D (y ∝ (log D)^k, "log factors"); rms residuals of log y. Log factors would make the factor per doubling
+approach 1 as D grows (×0.91–0.93 per doubling for 1/log D at these widths).</p>{shapes_html}
 <h2>Thresholds per width (mean over seeds, 95 % t interval)</h2>{_table(table, tab_cols)}
 <h2>What ran</h2><p>{len(costs)} points; forward path per width (points):</p>{paths_html}
 <p>Slowest points (whole job: build, prepare and every seed and z):</p>{_table(slow, cost_cols)}

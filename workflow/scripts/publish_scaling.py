@@ -3,6 +3,7 @@ import json
 import logging
 from pathlib import Path
 
+import pandas as pd
 import xarray as xr
 
 from cisim import asymptotics, datasets
@@ -11,7 +12,15 @@ logging.basicConfig(filename=snakemake.log[0], filemode="w", level=logging.INFO,
 cfg = json.loads(snakemake.params.report)
 ds = datasets.read_summary(snakemake.input.summary)
 seeds = asymptotics.thresholds(ds, cfg)
-fits, bands = asymptotics.fit_trend(seeds, grid=sorted(seeds["d_model"].unique()))
+grid = sorted(seeds["d_model"].unique())
+fits, bands = asymptotics.fit_trend(seeds, grid=grid)
+large = grid[-3] if len(grid) >= 4 else 0  # the large-D end: the three largest widths
+for column in ("threshold", "threshold_mse", "threshold_fo"):  # each criterion alone, and the large-D end (fits only)
+    if column in seeds:
+        parts = [asymptotics.fit_trend(seeds, grid=grid, column=column)[0]] if column != "threshold" else []
+        if large:
+            parts.append(asymptotics.fit_trend(seeds, grid=grid, column=column, min_width=large)[0])
+        fits = pd.concat([fits, *parts], ignore_index=True)
 table = asymptotics.summary_table(seeds)
 attrs = {}
 for path in snakemake.input.runs:
@@ -29,5 +38,7 @@ extra = {"git commit of the page": f"{commit} (dirty: {dirty})", "points": len(c
          "seeds": ",".join(str(s) for s in sorted(seeds["seed"].unique())),
          "sampled active sets per (point, seed, z)": ",".join(str(int(n)) for n in sorted(costs["n_samples"].dropna().unique())),
          "bootstrap resamples": 2000}
-Path(out.page).write_text(asymptotics.render(seeds, fits, table, costs, png, snakemake.params.study, cfg, extra))
+shapes = pd.concat([asymptotics.shape_comparison(seeds, c) for c in ("threshold", "threshold_mse", "threshold_fo") if c in seeds],
+                   ignore_index=True)
+Path(out.page).write_text(asymptotics.render(seeds, fits, table, costs, png, snakemake.params.study, cfg, extra, shapes))
 logging.info("wrote %s: %d thresholds, %d fits", out.page, len(seeds), len(fits))
