@@ -52,9 +52,16 @@ def combine(blocks, row):
     structured layers and the read-outs produce bit-identical channels)."""
     out = None
     for i, r in enumerate(row):
-        if r != 0.0:
-            v = float(r) * blocks[i]
-            out = v if out is None else out + v
+        if r == 0.0:
+            continue
+        if out is None:
+            out = blocks[i] if r == 1.0 else float(r) * blocks[i]
+        elif r == 1.0:
+            out = out + blocks[i]
+        elif r == -1.0:
+            out = out - blocks[i]  # = out + (−1)·b exactly
+        else:
+            out = out + float(r) * blocks[i]
     return out if out is not None else 0.0 * blocks[0]
 
 

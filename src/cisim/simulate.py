@@ -297,7 +297,9 @@ def run(
     def activity(layer, X, bs):
         on = X[:, :bs] > ACTIVE_THRESHOLD
         per_block = [backends.to_numpy(xp.count_nonzero(on[offsets[i] : offsets[i + 1], :])) for i in range(d)]
-        nonfinite = backends.to_numpy(xp.count_nonzero(xp.logical_not(xp.isfinite(X[:, :bs]))))
+        # after a ReLU nothing is −inf, so a finite maximum means no NaN/inf: count only otherwise
+        finite = bool(np.isfinite(backends.to_numpy(xp.max(X[:, :bs]))))
+        nonfinite = 0 if finite else backends.to_numpy(xp.count_nonzero(xp.logical_not(xp.isfinite(X[:, :bs]))))
         metrics.add_counts(layer, np.array(per_block, dtype=np.int64), int(nonfinite))
 
     with np.errstate(invalid="ignore", over="ignore"):  # non-finite values are counted, not warned
