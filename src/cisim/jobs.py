@@ -53,7 +53,9 @@ def simulate_point(cfg: dict, allocations: dict) -> tuple[dict, dict, str]:
     spec = network_spec(p)
     blocks = construction.get_design(spec.design).blocks(spec)
     results, diag = {}, {}
+    prepared = network = None
     for seed in cfg["seeds"]:
+        prepared = network = None  # free the previous seed's operators first (3 GB of dense weights at D = 16384, L = 4)
         circuits, network = construction.build(spec, seed, allocations[seed])
         name = sorted(allocations[seed])[0]
         diag[seed] = allocation.summarize(allocations[seed][name], blocks[name])
