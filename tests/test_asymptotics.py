@@ -61,10 +61,12 @@ def test_theory_threshold_solves_eq_6_55():
 @pytest.mark.slow
 def test_scaling_tiny_study_builds_its_page(tmp_path):
     """The whole scaling pipeline in miniature (about a minute on two cores)."""
+    from .test_workflow import copy_workflow
+
+    copy_workflow(tmp_path)  # rules declare src/ files as inputs, relative to the working directory
     out = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "2", "--directory", str(tmp_path), "--snakefile", str(ROOT / "Snakefile"),
-         "--config", "study=scaling_tiny", "--", "scaling"],
-        capture_output=True, text=True, cwd=ROOT,
+        [sys.executable, "-m", "snakemake", "--cores", "2", "scaling", "--config", "study=scaling_tiny"],
+        capture_output=True, text=True, cwd=tmp_path,
     )
     assert out.returncode == 0, out.stderr[-3000:]
     page = (tmp_path / "reports/scaling_tiny/scaling/index.html").read_text()

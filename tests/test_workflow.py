@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 
 def copy_workflow(dest: Path) -> Path:
     dest.mkdir(parents=True, exist_ok=True)
-    for item in ("Snakefile", "conf", "workflow", "profiles", "src"):
+    for item in ("Snakefile", "conf", "workflow", "profiles", "src", "environment.yml"):
         src = ROOT / item
         (shutil.copytree if src.is_dir() else shutil.copy)(src, dest / item)
     return dest
@@ -72,7 +72,7 @@ def test_immediate_rerun_schedules_nothing(tiny_run):
 def test_changing_one_sweep_parameter_reschedules_only_its_point(tiny_run):
     jobs = planned_jobs(tiny_run, "overrides=[sweep.grids.main.n_samples=300]")
     assert jobs["simulate"] == 1 and jobs["gather"] == 1 and jobs["allocate"] == 0
-    assert set(jobs) <= {"simulate", "gather", "plot", "publish", "all"}
+    assert set(jobs) <= {"simulate", "gather", "plot", "publish", "landing", "all"}
 
 
 def test_editing_a_construction_source_file_reschedules_the_simulations(tiny_run):
