@@ -18,11 +18,13 @@ rule scaling_page:
     params:
         report=cisim_config.to_json(CFG["report"]),
         study=NAME,
+    conda:
+        CONDA_ENV
     log:
-        f"{LOGS}/scaling/page.log",
+        f"{LOGS}/scaling_page/scaling_page.log",
     localrule: True
     script:
-        "../scripts/publish_scaling.py"
+        "../scripts/scaling_page.py"
 
 
 rule scaling:

@@ -1,4 +1,4 @@
-"""Rule `scaling_page`: reports/<study>/scaling/index.html — the threshold on T(d/D)² against D."""
+"""Rule `scaling_page`: the scaling study's page (threshold on T(d/D)² vs D, trend fit)."""
 import json
 import logging
 from pathlib import Path
