@@ -321,6 +321,7 @@ def render(seeds, fits, table, costs, fig_png: bytes, study: str, report_cfg: di
                 "capacity": "T", "threshold_mse": "error of x alone", "threshold_fo": "false-on alone", "n_seeds": "seeds", "status": "status"}
     tab_cols = {k: v for k, v in tab_cols.items() if k in table.columns}
     slow = costs.sort_values("job_seconds", ascending=False).head(8) if len(costs) else costs
+    recorded = int(costs["job_seconds"].notna().sum()) if len(costs) else 0
     cost_cols = {"point": "point", "n_samples": "samples", "job_seconds": "job s", "simulate_seconds": "simulate s",
                  "peak_rss_mb": "peak MB", "forward": "forward", "batch": "batch"}
     paths = costs.groupby(["d_model", "forward"]).size().unstack(fill_value=0) if len(costs) else pd.DataFrame()
@@ -343,5 +344,7 @@ log D (y ∝ (log D)^k, "log factors"); rms residuals of log y. Log factors woul
 approach 1 as D grows (×0.91–0.93 per doubling for 1/log D at these widths).</p>{shapes_html}
 <h2>Thresholds per width (mean over seeds, 95 % t interval)</h2>{_table(table, tab_cols)}
 <h2>What ran</h2><p>{len(costs)} points; forward path per width (points):</p>{paths_html}
-<p>Slowest points (whole job: build, prepare and every seed and z):</p>{_table(slow, cost_cols)}
+<p>Slowest points (whole job: build, prepare and every seed and z), among the {recorded} points whose run file
+records the job's time and memory (runs written before these attributes existed do not; `benchmarks/scaling_points.py`
+reads every point's time from the logs):</p>{_table(slow, cost_cols)}
 <h2>Provenance</h2><ul>{meta}</ul></body></html>"""
