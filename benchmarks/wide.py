@@ -52,5 +52,7 @@ print(f"simulate: {args.samples} samples × {L} layers in {r.seconds:.1f} s = {r
 m = r.metrics
 for key in ("mse_x_active", "mse_x_inactive", "false_on_rate", "max_x_inactive"):
     print(f"  {key:<16}" + " ".join(f"{v:10.3g}" for v in m[key]))
-print(f"  active fraction " + " ".join(f"{v:10.3g}" for v in m["active_fraction"].mean(1)))
+print("  active fraction " + " ".join(f"{v:10.3g}" for v in m["active_fraction"].mean(1)))
+r = max(np.nanmax(m["mse_x_active"][1:] / 0.1), np.nanmax(m["false_on_rate"][1:] / 1e-3))
+print(f"margin r = max over layers of (mse_x_active / 0.1, false_on_rate / 0.001) = {r:.3g}: {'works' if r < 1 else 'fails'}")
 print(f"total: {time.perf_counter() - t0:.1f} s; peak memory {peak_rss_mb():.0f} MB; load average {load_average()}")
