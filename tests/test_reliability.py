@@ -115,8 +115,8 @@ def test_a_killed_simulation_reruns_to_identical_results(tmp_path, reference):
     proc = subprocess.Popen([*SMK, "gather", "--cores", "2", "--config", "study=tiny", slow], cwd=wd,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     log = wd / "logs/tiny/simulate/main-baseline-prime_step-D400-T80-S6-L4.log"
-    deadline = time.time() + 120
-    while time.time() < deadline and not (log.exists() and "samples/s" in log.read_text()):
+    # wait for the simulation's first progress line (or for the run to end, which fails below)
+    while proc.poll() is None and not (log.exists() and "samples/s" in log.read_text()):
         time.sleep(0.2)
     assert proc.poll() is None, "the run ended before it could be killed"
     os.killpg(proc.pid, signal.SIGKILL)
