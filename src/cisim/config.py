@@ -57,6 +57,7 @@ class RandomSubsetsConf(AllocationConf):
 class DesignConf:
     name: str = "baseline"  # registered design (cisim.construction.DESIGNS)
     chi_scale: float = 1.0  # multiplies the suppression constant χ (post's w_correction)
+    chi_convention: str = "post"  # pairs χ balances: post (t ≠ u, eq 5.24) or published (t < u, the authors' code); docs/reproduction.md
 
 
 @dataclass
@@ -230,11 +231,17 @@ def compose(study: str = "paper", overrides: list[str] | None = None, conf_dir: 
 def validate(cfg: dict) -> None:
     """Range checks that types alone cannot express (one-line ConfigError each)."""
     from .allocation import ALLOCATORS
-    from .construction import DESIGNS
+    from .construction import CHI_CONVENTIONS, DESIGNS
 
     sim = cfg["sim"]
     _require(cfg["allocation"]["name"] in ALLOCATORS, "allocation.name", cfg["allocation"]["name"], f"one of {sorted(ALLOCATORS)}")
     _require(cfg["design"]["name"] in DESIGNS, "design.name", cfg["design"]["name"], f"one of {sorted(DESIGNS)}")
+    conventions = " or ".join(CHI_CONVENTIONS)
+    _require(cfg["design"]["chi_convention"] in CHI_CONVENTIONS, "design.chi_convention", cfg["design"]["chi_convention"], conventions)
+    for grid_name, grid in cfg["sweep"]["grids"].items():
+        for design in grid["designs"]:
+            _require(design["chi_convention"] in CHI_CONVENTIONS, f"sweep.grids.{grid_name}.designs[{design['name']}].chi_convention",
+                     design["chi_convention"], conventions)
     _require(cfg["backend"]["name"] in ("numpy", "cupy", "auto"), "backend.name", cfg["backend"]["name"], "numpy, cupy or auto")
     _require(len(sim["seeds"]) > 0, "sim.seeds", sim["seeds"], "a non-empty list of integers")
     _require(len(set(sim["seeds"])) == len(sim["seeds"]), "sim.seeds", sim["seeds"], "distinct seeds")
@@ -292,6 +299,8 @@ def network_spec(p: dict):
         allocation=p["allocation"],
         allocation_options=p["allocation_options"],
         chi_scale=p["chi_scale"],
+        # allocation jobs receive only the keys an allocation depends on, which χ is not
+        chi_convention=p.get("chi_convention", "post"),
     )
 
 
@@ -300,6 +309,7 @@ def point_label(p: dict) -> str:
     opts = "".join(f"-{k}{v}" for k, v in sorted(p["allocation_options"].items()) if v not in (None, False))
     design = p["design"] + "".join(f"-{k}{v}" for k, v in sorted(p["design_options"].items()))
     chi = "" if p["chi_scale"] == 1.0 else f"-chi{p['chi_scale']:g}"
+    chi += "" if p.get("chi_convention", "post") == "post" else f"-chi{p['chi_convention']}"
     return (
         f"{p['grid']}-{design}-{p['allocation']}{opts}-D{p['d_model']}-T{p['n_circuits']}"
         f"-S{p['redundancy']}-L{p['n_layers']}{chi}"
@@ -320,9 +330,10 @@ def expand_points(cfg: dict) -> list[dict]:
                 "grid": grid_name,
                 "design": design["name"],
                 "chi_scale": float(design["chi_scale"]),
+                "chi_convention": design["chi_convention"],
                 "allocation": alloc["name"],
                 "allocation_options": {k: v for k, v in alloc.items() if k != "name"},
-                "design_options": {k: v for k, v in design.items() if k not in ("name", "chi_scale")},
+                "design_options": {k: v for k, v in design.items() if k not in ("name", "chi_scale", "chi_convention")},
                 "d_model": int(d_model),
                 "n_circuits": int(n_circuits),
                 "redundancy": int(redundancy),

@@ -9,9 +9,11 @@ Layout of a run file (one per simulation point, all its seeds and z values):
             active_fraction (… layer, block), x_true / x_est (… trajectory, layer, component),
             allocation diagnostics (point, seed), n_samples and diverged (point, seed, n_active)
     attrs   provenance (config JSON and sha256, git commit and dirty flag, backend, versions),
+            chi_convention (post or published: which circuit pairs χ balances, docs/reproduction.md),
             wall_time_seconds (total) and wall_times_json (per seed and z)
 
-`gather` combines a study's run files with `xr.combine_by_coords` along `point`.
+`gather` combines a study's run files with `xr.combine_by_coords` along `point`; it keeps each
+run's config_sha256, git_commit and chi_convention as coordinates along `point`.
 Writes go to a temporary file in the target folder and are renamed into place, so a killed job
 never leaves a truncated file under the final name.
 """
@@ -30,6 +32,7 @@ import xarray as xr
 from . import __version__
 
 CONVENTIONS = "CF-1.12"
+DEFAULT_CHI_CONVENTION = "post"  # what a run file without the attribute used (the only convention before it existed)
 
 VARIABLES = {  # name: (long_name, units)
     "mse_x_active": ("mean squared error of the rotated vector, active circuits", "1"),
@@ -65,6 +68,7 @@ COORDS = {
     "redundancy": ("large neurons per small-circuit neuron S", "1"),
     "n_layers": ("weight layers L", "1"),
     "chi_scale": ("scale factor on the suppression constant chi", "1"),
+    "chi_convention": ("circuit pairs chi balances: post (t != u) or published (t < u)", ""),
     "superposition_load": ("T (d/D)^2", "1"),
     "seed": ("random seed", "1"),
     "n_active": ("active circuits per forward pass z", "1"),
@@ -205,7 +209,7 @@ def run_to_dataset(point: dict, label: str, results: dict, allocation_summary: d
     values = {**{k: point[k] for k in POINT_COORDS if k in point}, "superposition_load": load}
     for key in POINT_COORDS:
         coords[key] = ("point", [values[key]])
-    ds = xr.Dataset(data, coords=coords, attrs=attrs)
+    ds = xr.Dataset(data, coords=coords, attrs={**attrs, "chi_convention": point.get("chi_convention", DEFAULT_CHI_CONVENTION)})
     return _annotate(ds)
 
 
@@ -217,6 +221,7 @@ def gather(paths) -> xr.Dataset:
         ds = ds.assign_coords(
             config_sha256=("point", [ds.attrs["config_sha256"]]),
             git_commit=("point", [ds.attrs["git_commit"]]),
+            chi_convention=("point", [ds.attrs.get("chi_convention", DEFAULT_CHI_CONVENTION)]),
         )
         parts.append(ds)
     # Points may run different z values and depths: align them on the union first (NaN = not run),

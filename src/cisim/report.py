@@ -117,6 +117,16 @@ def main_claims(ds, cfg) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def chi_settings(ds, cfg) -> dict:
+    """How the main network's suppression constant χ was built: chi_convention ("post": pairs
+    t ≠ u, post eq 5.24; "published": pairs t < u, the authors' code; docs/reproduction.md) and
+    chi_scale. Summaries gathered before the convention was recorded used "post"."""
+    df = main_table(ds, ["mse_x_active"], cfg)
+    row = df.iloc[0]
+    convention = row["chi_convention"] if "chi_convention" in df else ds.attrs.get("chi_convention", datasets.DEFAULT_CHI_CONVENTION)
+    return {"chi_convention": str(convention), "chi_scale": float(row["chi_scale"]) if "chi_scale" in df else 1.0}
+
+
 # ---------------------------------------------------------------- working threshold
 def threshold_from(loads, works) -> tuple[float, float]:
     """(largest load L such that every point with load ≤ L works, smallest failing load).
@@ -216,7 +226,9 @@ this page is computed from <code>data/{{ study }}/summary.nc</code>; the seed sp
 95&nbsp;% bootstrap CI over {{ prov.seeds|length }} seeds ({{ prov.seeds|join(", ") }}).</p>
 
 <h2>Main network</h2>
-<p>D = {{ net.d_model }}, T = {{ net.n_circuits }}, S = {{ net.redundancy }}, L = {{ net.n_layers }}.</p>
+<p>D = {{ net.d_model }}, T = {{ net.n_circuits }}, S = {{ net.redundancy }}, L = {{ net.n_layers }};
+χ convention <code>{{ chi.chi_convention }}</code> ({{ "pairs t < u, as the published code" if chi.chi_convention == "published"
+else "pairs t ≠ u, post eq 5.24" }}), χ scale {{ f(chi.chi_scale) }}.</p>
 <ul>
 {% for c in claims %}
 <li>n_active z = {{ c.n_active }}:
@@ -304,7 +316,7 @@ def render_index(ds, cfg, study: str, figures: dict | None = None, extra: dict |
             for name, (png, post, caption) in (figures or {}).items()}
     env = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
     return env.from_string(TEMPLATE).render(
-        study=study, cfg=cfg, net=net, f=fmt, thr=fmt_threshold,
+        study=study, cfg=cfg, net=net, chi=chi_settings(ds, cfg), f=fmt, thr=fmt_threshold,
         claims=main_claims(ds, cfg).to_dict("records"),
         errors=errors.to_dict("records"),
         thresholds=working_thresholds(ds, cfg).to_dict("records"),

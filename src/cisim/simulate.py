@@ -15,6 +15,8 @@ in the tests) with feature-major activations X (D, batch). Each weight layer is 
 the factored ("structured") operator of `cisim.forward`, chosen per layer; the choice is
 reported in `Result.forward`. Random numbers, the exact small-circuit truth and the final
 chunked sums stay on the host (numpy), so a seed gives the same inputs on every backend.
+`readouts` runs the same pass (`forward_layers`) and returns per-sample read-outs instead of
+metrics, for run-for-run comparisons with the published code (docs/reproduction.md).
 """
 
 from __future__ import annotations
@@ -250,6 +252,31 @@ def prepare(network: Network, circuits: RotationCircuits, dtype=np.float32, forw
     return Prepared(network, dtype, forward, backend, plan, R, readouts, reuse, biases, time.perf_counter() - start)
 
 
+def forward_layers(prepared: Prepared, A0, xp):
+    """The forward pass of one batch, read out layer by layer (post eqs 5.17, 5.27–5.30).
+
+    A0 : (D, n_cols) embedded input (`embed_input_columns`). Yields (l, X, channels) for circuit
+    layers l = 1..L in order: X (D, n_cols) the activation layer holding circuit layer l, and
+    channels [α̂, x̂_0, x̂_1, …] of every circuit, each (T, n_cols), on the backend `xp`.
+    """
+    network, plan, readouts, reuse, biases = prepared.network, prepared.plan, prepared.readouts, prepared.reuse, prepared.biases
+    N = network.n_activation_layers
+    circuit_layer = {n: l for l, n in enumerate(network.readouts(), start=1)}
+    X = xp.maximum(xp.asarray(A0) + biases[0], 0.0)
+    Y = free = None
+    for n in range(1, N + 1):
+        if n >= 2:
+            X = xp.maximum(Y + biases[n - 1], 0.0)
+        read_free = reuse.get(n, False)
+        if n <= N - 1:  # W^n X: a structured layer also returns the read-out of X when asked
+            op = plan.ops[n - 1]
+            Y, free = op.apply(X, read_free) if op.path == forward_ops.STRUCTURED else (op(X), None)
+        if n not in circuit_layer:
+            continue
+        layer = circuit_layer[n]
+        yield layer, X, (free if read_free else readouts[layer - 1](X))
+
+
 def run(
     network: Network,
     circuits: RotationCircuits,
@@ -283,10 +310,7 @@ def run(
     xp = backends.namespace(backend)
     dtype = np.dtype(dtype)
     L, T, d = network.n_layers, network.n_circuits, circuits.d_circuit
-    N = network.n_activation_layers
-    plan, R, readouts, reuse = prepared.plan, prepared.R, prepared.readouts, prepared.reuse
-    circuit_layer = {n: l for l, n in enumerate(network.readouts(), start=1)}
-    biases = prepared.biases
+    plan, R, readouts = prepared.plan, prepared.R, prepared.readouts
     offsets = [int(o) for o in block_offsets(network.block_sizes)]
     metrics = BatchMetrics(L, d)
     batch = batch_columns(batch_size, plan, network, R.shape[0], dtype)
@@ -315,21 +339,8 @@ def run(
             follow = active[:k, 0]
             x_true_traj[lo : lo + k, 0] = x0[:k, 0]
             x_est_traj[lo : lo + k, 0] = x0[:k, 0]
-            X = xp.maximum(xp.asarray(A0) + biases[0], 0.0)
             tables = None
-            Y = None
-            for n in range(1, N + 1):
-                if n >= 2:
-                    X = xp.maximum(Y + biases[n - 1], 0.0)
-                read_free = reuse.get(n, False)
-                if n <= N - 1:  # W^n X: a structured layer also returns the read-out of X when asked
-                    op = plan.ops[n - 1]
-                    Y, free = op.apply(X, read_free) if op.path == forward_ops.STRUCTURED else (op(X), None)
-                if n not in circuit_layer:
-                    continue
-                layer = circuit_layer[n]
-                reader = readouts[layer - 1]
-                channels = free if read_free else reader(X)
+            for layer, X, channels in forward_layers(prepared, A0, xp):
                 idx, valid, alpha_t, x_t = listing(truth[layer], bs, batch)
                 if tables is None or network.dynamics is not None:  # static activity: the same circuits at every layer
                     tables = (xp.asarray(idx), xp.asarray(inactive_mask(truth[layer], batch, T)))
@@ -359,3 +370,68 @@ def run(
         backend=backend,
         batch_size=batch,
     )
+
+
+def readouts(
+    network: Network,
+    circuits: RotationCircuits,
+    inputs: Inputs,
+    dtype=np.float32,
+    batch_size: int = 1024,
+    forward: str = "auto",
+    prepared: Prepared | None = None,
+) -> dict:
+    """Per-sample read-outs of the active circuits for the given inputs, and the inactive MSEs.
+
+    The same forward pass as `run` (`prepare`, `forward_layers`), on the numpy backend, for
+    designs whose active set is fixed by the input (`network.dynamics` is None). Layer 0 is set
+    as the published code sets it: the true input a⁰ of every active circuit (α = 1, x = x⁰;
+    post eqs 5.4–5.6, docs/reproduction.md); layers 1..L are read out with post eq 5.30.
+
+    Returns a dict of float64 arrays:
+        alpha               (L+1, n_samples, z)     α̂ of inputs.active[s, k] at each layer
+        x                   (L+1, n_samples, z, 2)  x̂ of the same circuits
+        mse_alpha_inactive  (L+1,)                  E α̂² over the T − z inactive circuits (layer 0: 0)
+        mse_x_inactive      (L+1,)                  E ‖x̂‖² over the inactive circuits (layer 0: 0)
+    They agree with `run(...).metrics` on the same inputs up to rounding (the batch layout of
+    the GEMMs may differ).
+    """
+    if network.dynamics is not None:
+        raise ValueError("readouts needs a design with static activity (network.dynamics is None); routed designs change the active set")
+    if batch_size < 1:
+        raise ValueError(f"batch_size={batch_size} is not allowed: need batch_size >= 1")
+    dtype = np.dtype(dtype)
+    if prepared is None:
+        prepared = prepare(network, circuits, dtype, forward)
+    elif prepared.network is not network or prepared.dtype != dtype or prepared.backend != "numpy":
+        raise ValueError("prepared= was built for another network, dtype or backend (readouts runs on numpy)")
+    xp = backends.namespace("numpy")
+    L, T = network.n_layers, network.n_circuits
+    n, z = inputs.n_samples, inputs.n_active
+    alpha = np.zeros((L + 1, n, z))
+    x = np.zeros((L + 1, n, z, 2))
+    sums = {"alpha": np.zeros(L + 1), "x": np.zeros(L + 1)}
+    batch = batch_columns(batch_size, prepared.plan, network, prepared.R.shape[0], dtype)
+    with np.errstate(invalid="ignore", over="ignore"):  # a diverging network reads out NaN/inf, as in `run`
+        for lo in range(0, n, batch):
+            active = inputs.active[lo : lo + batch]
+            bs = active.shape[0]
+            phases = inputs.phases[lo : lo + batch]
+            a0 = circuits.encode(np.ones(active.shape), np.stack([np.cos(phases), np.sin(phases)], -1))
+            alpha[0, lo : lo + bs], x[0, lo : lo + bs] = circuits.read(a0)
+            inactive = np.ones((T, bs), dtype=bool)
+            inactive[active.T, np.arange(bs)[None, :]] = False
+            A0 = embed_input_columns(network, circuits, active, a0, batch, dtype)
+            for layer, _, channels in forward_layers(prepared, A0, xp):
+                alpha_hat, x_hat = channels[0][:, :bs], np.stack([c[:, :bs] for c in channels[1:3]], -1)  # (T, bs), (T, bs, 2)
+                alpha[layer, lo : lo + bs] = np.take_along_axis(alpha_hat, active.T, axis=0).T
+                x[layer, lo : lo + bs] = np.take_along_axis(x_hat, active.T[..., None], axis=0).transpose(1, 0, 2)
+                sums["alpha"][layer] += np.square(alpha_hat, dtype=np.float64)[inactive].sum()
+                sums["x"][layer] += np.square(x_hat, dtype=np.float64).sum(-1)[inactive].sum()
+    n_inactive = n * (T - z)
+    return {
+        "alpha": alpha,
+        "x": x,
+        "mse_alpha_inactive": sums["alpha"] / n_inactive if n_inactive else np.zeros(L + 1),
+        "mse_x_inactive": sums["x"] / n_inactive if n_inactive else np.zeros(L + 1),
+    }

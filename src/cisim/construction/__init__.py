@@ -18,6 +18,7 @@ from typing import Callable, NamedTuple
 from ..seeds import streams
 from .baseline import allocate_baseline, blocks_baseline, build_baseline
 from .network import Network
+from .weights import CHI_CONVENTIONS, check_chi_convention
 
 
 class Design(NamedTuple):
@@ -50,6 +51,10 @@ class NetworkSpec:
     allocation: str = "prime_step"
     allocation_options: dict = field(default_factory=dict)
     chi_scale: float = 1.0  # multiplies the suppression constant χ
+    chi_convention: str = "post"  # χ balances pairs t ≠ u (post eq 5.24) or t < u (published code); docs/reproduction.md
+
+    def __post_init__(self):
+        check_chi_convention(self.chi_convention)
 
     def n_blocks(self, d_circuit: int) -> int:
         """D/d, checked: D must be a multiple of the circuit width."""
@@ -80,4 +85,4 @@ def build(spec: NetworkSpec, seed: int, allocations: dict | None = None):
     return design.build(spec, allocations, rngs)
 
 
-__all__ = ["DESIGNS", "Design", "Network", "NetworkSpec", "allocate", "build", "get_design"]
+__all__ = ["CHI_CONVENTIONS", "DESIGNS", "Design", "Network", "NetworkSpec", "allocate", "build", "get_design"]

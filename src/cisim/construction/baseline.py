@@ -42,5 +42,5 @@ def build_baseline(spec, allocations: dict, rngs: Streams) -> tuple:
     n_blocks = spec.n_blocks(circuits.d_circuit)
     block_sizes = [n_blocks] * circuits.d_circuit
     positions = layer_positions(permuted_allocations(allocations["main"], spec.n_layers, rngs.layers), block_sizes)
-    network: Network = assemble(circuits, positions, block_sizes, spec.chi_scale)
+    network: Network = assemble(circuits, positions, block_sizes, spec.chi_scale, spec.chi_convention)
     return circuits, network

@@ -76,7 +76,7 @@ def build_carried(spec, allocations: dict, rngs: Streams) -> tuple:
         positions[:, :, i] = on[None] + offsets[i]  # fixed pool embedding
     for i in (2, 3):
         positions[:, :, i] = rot[perms] + offsets[i]
-    network: Network = assemble(circuits, positions, block_sizes, spec.chi_scale)
+    network: Network = assemble(circuits, positions, block_sizes, spec.chi_scale, spec.chi_convention)
     pool = slice(0, 2 * n_on)
     weights = []
     for w in network.weights:

@@ -27,6 +27,11 @@ share a parent and childless circuits are nobody's parent. For fan-out the χ of
 recomputed over (child, non-parent) pairs, `routed_suppression_constant`. With two parents the
 w̄ part is a sum of two capped terms, one per parent role, each with its own C and χ.
 
+`chi_convention = published` (the authors' code counts pairs t < u only; docs/reproduction.md)
+carries over to the bijective routings as Σ_{t<u} ⟨e_t^l|C|e_{π(u)}^{l−1}⟩, pairs of children in
+index order. Fan-out has no such pairing of children and parents, so it allows only the post's
+convention.
+
 Routing (seeded: drawn from the `layers` stream after the per-layer permutations, so `identity`
 consumes nothing and reproduces `baseline` bit for bit):
 
@@ -174,11 +179,14 @@ def routed_suppression_constant(used: np.ndarray, pos_out: np.ndarray, pos_in_al
     return float(unwanted / (possible - unwanted)) if possible > unwanted else 0.0
 
 
-def routed_weights(mean_w, diff_w, pos_out, pos_in_all, parents, block_sizes, chi_scale=1.0):
+def routed_weights(mean_w, diff_w, pos_out, pos_in_all, parents, block_sizes, chi_scale=1.0, chi_convention="post"):
     """One weight matrix from children at `pos_out` (T, d, S) to their `parents` (T,) among the
     layer-(l−1) circuits at `pos_in_all` (T, d, S). Returns (weights (D, D), χ (d, d))."""
-    weights, chi = capped_weights(mean_w, diff_w, pos_out, pos_in_all[parents], block_sizes, chi_scale)
-    if np.array_equal(np.sort(parents), np.arange(parents.size)):
+    bijective = np.array_equal(np.sort(parents), np.arange(parents.size))
+    if not bijective and chi_convention != "post":
+        raise ValueError(f"chi_convention={chi_convention!r} is not allowed with parents shared by several children (fan_out): only 'post'")
+    weights, chi = capped_weights(mean_w, diff_w, pos_out, pos_in_all[parents], block_sizes, chi_scale, chi_convention)
+    if bijective:
         return weights, chi  # a bijection: capped_weights' χ is already the routed one
     offsets = block_offsets(block_sizes)
     redundancy = pos_out.shape[2]
@@ -194,6 +202,8 @@ def routed_weights(mean_w, diff_w, pos_out, pos_in_all, parents, block_sizes, ch
 
 # ---------------------------------------------------------------- the design contract
 def blocks_cross_circuit(spec) -> dict:
+    if spec.design_options.get("routing") == "fan_out" and spec.chi_convention != "post":
+        raise ValueError(f"design.chi_convention={spec.chi_convention!r} is not allowed with design.routing=fan_out: only 'post'")
     return blocks_baseline(spec)
 
 
@@ -211,18 +221,21 @@ def build_cross_circuit(spec, allocations: dict, rngs: Streams) -> tuple:
     positions = layer_positions(permuted_allocations(allocations["main"], spec.n_layers, rngs.layers), block_sizes)
     routing = draw_routing(kind, spec.n_circuits, spec.n_layers, rngs.layers, fan_out)
     if kind == "identity":
-        return circuits, assemble(circuits, positions, block_sizes, spec.chi_scale)  # exactly the baseline
+        return circuits, assemble(circuits, positions, block_sizes, spec.chi_scale, spec.chi_convention)  # exactly the baseline
     built, layer_bias = [], [np.repeat(circuits.bias, block_sizes)]
     for l in range(1, spec.n_layers):
         par = routing.parents[l - 1]
         if kind == "fan_in_2":
             mean_first, diff_first, mean_second, bias = and_step(circuits)
-            w1, chi1 = routed_weights(mean_first, diff_first, positions[l], positions[l - 1], par[:, 0], block_sizes, spec.chi_scale)
-            w2, chi2 = routed_weights(mean_second, np.zeros_like(diff_first), positions[l], positions[l - 1], par[:, 1], block_sizes, spec.chi_scale)
+            w1, chi1 = routed_weights(mean_first, diff_first, positions[l], positions[l - 1], par[:, 0], block_sizes,
+                                      spec.chi_scale, spec.chi_convention)
+            w2, chi2 = routed_weights(mean_second, np.zeros_like(diff_first), positions[l], positions[l - 1], par[:, 1], block_sizes,
+                                      spec.chi_scale, spec.chi_convention)
             built.append((w1 + w2, chi1 + chi2))
             layer_bias.append(np.repeat(bias, block_sizes))
         else:
-            built.append(routed_weights(circuits.mean_w, circuits.diff_w, positions[l], positions[l - 1], par[:, 0], block_sizes, spec.chi_scale))
+            built.append(routed_weights(circuits.mean_w, circuits.diff_w, positions[l], positions[l - 1], par[:, 0], block_sizes,
+                                        spec.chi_scale, spec.chi_convention))
             layer_bias.append(layer_bias[0])
     d = circuits.d_circuit
     network = Network(

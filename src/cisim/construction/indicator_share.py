@@ -77,12 +77,12 @@ def build_share(spec, allocations: dict, rngs: Streams) -> tuple:
     perms = pools.permutations(spec.n_circuits, spec.n_layers, rngs.layers, keep_first=True)
     distinct = [(on if i < 2 else rot)[perms] + offsets[i] for i in range(4)]  # (L, T, S_i)
     if o["width"] == spec.redundancy and o["s_on"] == spec.redundancy:
-        network: Network = assemble(circuits, np.stack(distinct, 2), block_sizes, spec.chi_scale)
+        network: Network = assemble(circuits, np.stack(distinct, 2), block_sizes, spec.chi_scale, spec.chi_convention)
         return circuits, network
-    return circuits, mixed_network(circuits, distinct, block_sizes, o["width"], spec.chi_scale)
+    return circuits, mixed_network(circuits, distinct, block_sizes, o["width"], spec.chi_scale, spec.chi_convention)
 
 
-def mixed_network(circuits, distinct: list, block_sizes, width: int, chi_scale: float) -> Network:
+def mixed_network(circuits, distinct: list, block_sizes, width: int, chi_scale: float, chi_convention: str = "post") -> Network:
     """A network whose small neuron i has its own redundancy S_i = distinct[i].shape[-1]."""
     offsets = block_offsets(block_sizes)
     n_layers, n_circuits = distinct[0].shape[:2]
@@ -98,7 +98,7 @@ def mixed_network(circuits, distinct: list, block_sizes, width: int, chi_scale: 
             bias[sink] = pools.SINK_BIAS
     built = [
         pools.capped_weights_mixed(
-            circuits.mean_w, circuits.diff_w, [p[l] for p in distinct], [p[l - 1] for p in distinct], block_sizes, chi_scale
+            circuits.mean_w, circuits.diff_w, [p[l] for p in distinct], [p[l - 1] for p in distinct], block_sizes, chi_scale, chi_convention
         )
         for l in range(1, n_layers)
     ]

@@ -144,14 +144,18 @@ def layer_positions(local: np.ndarray, block_sizes) -> np.ndarray:
     return local[..., None, :] + offsets[:, None]
 
 
-def assemble(circuits: RotationCircuits, positions: np.ndarray, block_sizes, chi_scale: float = 1.0) -> Network:
+def assemble(
+    circuits: RotationCircuits, positions: np.ndarray, block_sizes, chi_scale: float = 1.0, chi_convention: str = "post"
+) -> Network:
     """Weights and biases for circuits embedded at `positions` (L, T, d, S) (post eq 5.20).
 
     The weights are kept in factored form (`LazyWeights` of `StructuredLayer`s): `weights[k]`
     builds exactly the dense `capped_weights` matrix on access, and χ is computed without D².
+    chi_scale multiplies χ; chi_convention ("post" or "published") picks the circuit pairs χ
+    balances (`cisim.construction.weights`, docs/reproduction.md).
     """
     built = [
-        structured_weights(circuits.mean_w, circuits.diff_w, positions[l], positions[l - 1], block_sizes, chi_scale)
+        structured_weights(circuits.mean_w, circuits.diff_w, positions[l], positions[l - 1], block_sizes, chi_scale, chi_convention)
         for l in range(1, positions.shape[0])
     ]
     d = circuits.d_circuit

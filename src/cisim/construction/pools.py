@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from .. import allocation
-from .weights import block_offsets
+from .weights import block_offsets, check_chi_convention, chi_prime_from, published_interactions
 
 SINK_BIAS = -1.0e3  # bias of a padding ("sink") neuron: never on, whatever the interference
 
@@ -74,16 +74,22 @@ def step_block(weights: np.ndarray, low: slice, high: slice) -> None:
     weights[high, high] = -eye
 
 
-def suppression_constant_mixed(pos_out: np.ndarray, pos_in: np.ndarray, n_out: int, n_in: int) -> tuple[np.ndarray, float]:
+def suppression_constant_mixed(
+    pos_out: np.ndarray, pos_in: np.ndarray, n_out: int, n_in: int, chi_convention: str = "post"
+) -> tuple[np.ndarray, float]:
     """C and χ' for one block pair whose neurons have S_out and S_in positions.
 
     pos_out (T, S_out), pos_in (T, S_in), local. P = T(T−1)·S_out·S_in, and the t = u terms
-    contribute T·S_out·S_in (a circuit's own pairs are all used). Equals
-    `weights.suppression_constant` when S_out = S_in."""
+    contribute T·S_out·S_in (a circuit's own pairs are all used); the published convention
+    counts pairs t < u only, P = T(T−1)/2·S_out·S_in (`weights.published_interactions`).
+    Equals `weights.suppression_constant` when S_out = S_in."""
     n_circuits, s_out = pos_out.shape
     s_in = pos_in.shape[1]
     used = np.zeros((n_out, n_in), dtype=bool)
     used[pos_out[:, :, None], pos_in[:, None, :]] = True
+    if check_chi_convention(chi_convention) == "published":
+        unwanted, possible = published_interactions(pos_out, pos_in, n_in)
+        return used, chi_prime_from(np.float64(unwanted), possible)
     load_out = np.bincount(pos_out.ravel(), minlength=n_out).astype(np.float64)
     load_in = np.bincount(pos_in.ravel(), minlength=n_in).astype(np.float64)
     unwanted = load_out @ used @ load_in - n_circuits * s_out * s_in
@@ -92,7 +98,7 @@ def suppression_constant_mixed(pos_out: np.ndarray, pos_in: np.ndarray, n_out: i
     return used, float(chi_prime)
 
 
-def capped_weights_mixed(mean_w, diff_w, pos_out: list, pos_in: list, block_sizes, chi_scale: float = 1.0):
+def capped_weights_mixed(mean_w, diff_w, pos_out: list, pos_in: list, block_sizes, chi_scale: float = 1.0, chi_convention: str = "post"):
     """`capped_weights` when small neuron i has its own redundancy S_i.
 
     pos_out[i], pos_in[j]: global int arrays (T, S_i), (T, S_j). The read-out of neuron i
@@ -102,7 +108,7 @@ def capped_weights_mixed(mean_w, diff_w, pos_out: list, pos_in: list, block_size
         W[block i, block j] = ( w̄_ij·(C^{ij} − (1 − C^{ij})·χ'_ij) + Σ_t Δw_t,ij |e_t^i⟩⟨e_t^j| ) / S_j
 
     which gives (1/S_i)⟨e_t^i|W|e_t^j⟩ = w_t,ij for a circuit alone. Returns (weights, chi) with
-    χ_ij = χ'_ij / S_j.
+    χ_ij = χ'_ij / S_j; chi_convention as in `weights.capped_weights`.
     """
     d = len(pos_out)
     offsets = block_offsets(block_sizes)
@@ -114,7 +120,7 @@ def capped_weights_mixed(mean_w, diff_w, pos_out: list, pos_in: list, block_size
             s_in = pos_in[j].shape[1]
             if mean_w[i, j] != 0.0:
                 used, chi_prime = suppression_constant_mixed(
-                    pos_out[i] - offsets[i], pos_in[j] - offsets[j], block_sizes[i], block_sizes[j]
+                    pos_out[i] - offsets[i], pos_in[j] - offsets[j], block_sizes[i], block_sizes[j], chi_convention
                 )
                 chi_prime *= chi_scale
                 chi[i, j] = chi_prime / s_in

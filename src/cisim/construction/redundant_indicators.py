@@ -90,7 +90,7 @@ def build_redundant(spec, allocations: dict, rngs: Streams) -> tuple:
         for p, perm in enumerate(copies):
             for i in (2 * p, 2 * p + 1):
                 positions[:, :, i] = local[perm] + offsets[i]
-    network: Network = assemble(circuits, positions, block_sizes, spec.chi_scale)
+    network: Network = assemble(circuits, positions, block_sizes, spec.chi_scale, spec.chi_convention)
     return circuits, network
 
 

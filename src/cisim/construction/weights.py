@@ -12,7 +12,14 @@ For every pair of small-neuron indices (i, j) with w̄_ij ≠ 0:
     χ_ij        = χ'_ij / S,  χ'_ij = U / (P − U)                  (so that Σ_{t≠u} ⟨e_t|𝒲|e_u⟩ = 0, eq 5.24)
     U           = Σ_{t≠u} Σ_{s,s'} C^{ij}[pos_out[t,i,s], pos_in[u,j,s']],   P = T(T−1)S²
 
-The published code sums U over t < u only; the post's definition (all t ≠ u) is used here.
+`chi_convention` selects which pairs of distinct circuits U and P count (docs/reproduction.md):
+
+    post        all ordered pairs t ≠ u, as above (post eq 5.24)
+    published   t < u only, as the authors' code does:
+                U = Σ_{t<u} e_t^l · C · e_u^{l−1},  P = T(T−1)/2 · S²
+
+The two agree when e^l = e^{l−1} (C and the pair sums are then symmetric); with the per-layer
+permutations of the post's construction they differ by up to about 1 % in χ.
 """
 
 from __future__ import annotations
@@ -20,27 +27,87 @@ from __future__ import annotations
 import numpy as np
 
 
+CHI_CONVENTIONS = ("post", "published")  # pairs t ≠ u (post eq 5.24) or t < u (the published code)
+QUERY_CHUNK = 1 << 20  # (pair, circuit) look-ups per step of `published_interactions` (memory only)
+
+
 def block_offsets(block_sizes) -> np.ndarray:
     """Start index of every block plus the total width: int ndarray of shape (d + 1,)."""
     return np.concatenate([[0], np.cumsum(block_sizes)]).astype(np.int64)
 
 
-def suppression_constant(pos_out: np.ndarray, pos_in: np.ndarray, n_out: int, n_in: int) -> tuple[np.ndarray, float]:
+def check_chi_convention(chi_convention: str) -> str:
+    """`chi_convention` itself, or a one-line ValueError naming the allowed values."""
+    if chi_convention not in CHI_CONVENTIONS:
+        raise ValueError(f"chi_convention={chi_convention!r} is not allowed: one of {', '.join(CHI_CONVENTIONS)}")
+    return chi_convention
+
+
+def published_interactions(pos_out: np.ndarray, pos_in: np.ndarray, n_in: int, codes: np.ndarray | None = None) -> tuple[int, int]:
+    """(U, P) of the published convention for one block pair, exact integers (docs/reproduction.md).
+
+        U = Σ_{t<u} Σ_{s,s'} C[pos_out[t,s], pos_in[u,s']]   (C clamped: 1 on every used pair)
+        P = T(T−1)/2 · S_out · S_in
+
+    pos_out (T, S_out), pos_in (T, S_in): int positions local to their blocks; codes: the used
+    pairs n·n_in + m (`pair_counts`), computed if None. U is summed per used pair (n, m) as the
+    number of slot pairs (t, s), (u, s') with pos_out[t,s] = n, pos_in[u,s'] = m and t < u: for
+    each input slot (u, s') at m, the output slots at n of circuits t < u, counted by binary
+    search in the output slots sorted by (position, circuit). Work O(Σ_{used (n,m)} load_in(m)
+    · log(T·S)), memory O(T·S² + QUERY_CHUNK): never T².
+    """
+    n_circuits, s_out = pos_out.shape
+    s_in = pos_in.shape[1]
+    T = np.int64(n_circuits)
+    if codes is None:
+        codes = pair_counts(pos_out, pos_in, n_in)[0]
+    circuit = np.arange(n_circuits, dtype=np.int64)
+    out_keys = np.sort(pos_out.astype(np.int64).ravel() * T + np.repeat(circuit, s_out))  # slot (n, t) → n·T + t
+    in_keys = np.sort(pos_in.astype(np.int64).ravel() * T + np.repeat(circuit, s_in))
+    in_circuit = in_keys % T  # circuits of the input slots, grouped by position, ascending
+    in_start = np.searchsorted(in_keys, np.arange(n_in + 1, dtype=np.int64) * T)  # slots of position m: in_start[m]:in_start[m+1]
+    n, m = codes // n_in, codes % n_in
+    reps = in_start[m + 1] - in_start[m]  # load_in(m): look-ups per used pair
+    below = np.searchsorted(out_keys, n * T)  # output slots at positions < n
+    ends = np.cumsum(reps)
+    unwanted, lo = 0, 0
+    while lo < codes.size:
+        base = int(ends[lo - 1]) if lo else 0
+        hi = max(lo + 1, int(np.searchsorted(ends, base + QUERY_CHUNK, side="right")))
+        r = reps[lo:hi]
+        first = np.repeat(in_start[m[lo:hi]] - (np.cumsum(r) - r), r)
+        u = in_circuit[first + np.arange(int(r.sum()))]
+        # keys below n·T + u: every slot at a position < n, plus the slots at n of circuits t < u
+        unwanted += int(np.searchsorted(out_keys, np.repeat(n[lo:hi] * T, r) + u).sum()) - int((r * below[lo:hi]).sum())
+        lo = hi
+    possible = n_circuits * (n_circuits - 1) // 2 * s_out * s_in
+    return unwanted, possible
+
+
+def suppression_constant(pos_out: np.ndarray, pos_in: np.ndarray, n_out: int, n_in: int, chi_convention: str = "post") -> tuple[np.ndarray, float]:
     """Used-pair pattern C and χ' for one block pair (post eq 5.24).
 
     pos_out, pos_in: int arrays of shape (n_circuits, redundancy), local to their blocks.
+    chi_convention: "post" (pairs t ≠ u) or "published" (t < u; `published_interactions`).
     Returns C (bool ndarray of shape (n_out, n_in)) and χ' (so that χ = χ'/S).
     """
     n_circuits, redundancy = pos_out.shape
     used = np.zeros((n_out, n_in), dtype=bool)
     used[pos_out[:, :, None], pos_in[:, None, :]] = True
+    if check_chi_convention(chi_convention) == "published":
+        unwanted, possible = published_interactions(pos_out, pos_in, n_in)
+        return used, chi_prime_from(np.float64(unwanted), possible)
     load_out = np.bincount(pos_out.ravel(), minlength=n_out).astype(np.float64)
     load_in = np.bincount(pos_in.ravel(), minlength=n_in).astype(np.float64)
     # A circuit's own S×S pairs are all used, so the t = u terms contribute exactly T·S².
     unwanted = load_out @ used @ load_in - n_circuits * redundancy**2
     possible = n_circuits * (n_circuits - 1) * redundancy**2
-    chi_prime = unwanted / (possible - unwanted) if possible > unwanted else 0.0
-    return used, float(chi_prime)
+    return used, chi_prime_from(unwanted, possible)
+
+
+def chi_prime_from(unwanted, possible: int) -> float:
+    """χ' = U / (P − U) (0 when every interaction is unwanted); U a float64, P an int."""
+    return float(unwanted / (possible - unwanted)) if possible > unwanted else 0.0
 
 
 def capped_weights(
@@ -50,6 +117,7 @@ def capped_weights(
     pos_in: np.ndarray,
     block_sizes,
     chi_scale: float = 1.0,
+    chi_convention: str = "post",
 ) -> tuple[np.ndarray, np.ndarray]:
     """One large-network weight matrix (post eq 5.20).
 
@@ -60,6 +128,7 @@ def capped_weights(
         small neuron i in the output and input layers.
     block_sizes : d block widths, summing to d_model.
     chi_scale : multiplies χ (the post's exploratory `w_correction`).
+    chi_convention : "post" or "published": which circuit pairs χ balances (module docstring).
 
     Returns
     -------
@@ -76,7 +145,7 @@ def capped_weights(
             if mean_w[i, j] == 0.0:
                 continue
             used, chi_prime = suppression_constant(
-                pos_out[:, i] - offsets[i], pos_in[:, j] - offsets[j], block_sizes[i], block_sizes[j]
+                pos_out[:, i] - offsets[i], pos_in[:, j] - offsets[j], block_sizes[i], block_sizes[j], chi_convention
             )
             chi_prime *= chi_scale
             chi[i, j] = chi_prime / redundancy
@@ -108,41 +177,46 @@ def pair_counts(pos_out: np.ndarray, pos_in: np.ndarray, n_in: int) -> tuple[np.
     return np.unique(codes, return_counts=True)
 
 
-def suppression_constant_sparse(pos_out: np.ndarray, pos_in: np.ndarray, n_out: int, n_in: int) -> tuple[float, np.ndarray, np.ndarray]:
+def suppression_constant_sparse(
+    pos_out: np.ndarray, pos_in: np.ndarray, n_out: int, n_in: int, chi_convention: str = "post"
+) -> tuple[float, np.ndarray, np.ndarray]:
     """χ' of one block pair (bit-identical to `suppression_constant`) and the pairs shared by several circuits.
 
     Returns (χ', excess codes, excess multiplicities − 1): the "capped" pattern C differs from
     Σ_t e_t e_tᵀ exactly on those pairs. The unwanted-interaction sum is an exact integer here;
-    the dense version sums the same integers in float64, exactly while they stay below 2⁵³.
+    the dense version sums the same integers in float64, exactly while they stay below 2⁵³
+    (the published convention computes the same integer in both).
     """
     n_circuits, redundancy = pos_out.shape
     codes, counts = pair_counts(pos_out, pos_in, n_in)
+    shared = counts > 1
+    if check_chi_convention(chi_convention) == "published":
+        unwanted_int, possible = published_interactions(pos_out, pos_in, n_in, codes)
+        return chi_prime_from(np.float64(unwanted_int), possible), codes[shared], counts[shared] - 1
     load_out = np.bincount(pos_out.ravel(), minlength=n_out).astype(np.int64)
     load_in = np.bincount(pos_in.ravel(), minlength=n_in).astype(np.int64)
     unwanted_int = int((load_out[codes // n_in] * load_in[codes % n_in]).sum()) - n_circuits * redundancy**2
-    unwanted = np.float64(unwanted_int)
     possible = n_circuits * (n_circuits - 1) * redundancy**2
-    chi_prime = unwanted / (possible - unwanted) if possible > unwanted else 0.0
-    shared = counts > 1
-    return float(chi_prime), codes[shared], counts[shared] - 1
+    return chi_prime_from(np.float64(unwanted_int), possible), codes[shared], counts[shared] - 1
 
 
 class StructuredLayer:
     """One capped weight layer (post eq 5.20) kept in factored form; `dense()` is `capped_weights`.
 
     Attributes: mean_w (d, d), diff_w (T, d, d), pos_out / pos_in (T, d, S) global indices,
-    block_sizes, chi_scale, chi (d, d) as `capped_weights` returns it, and `patterns`: one entry
+    block_sizes, chi_scale, chi_convention, chi (d, d) as `capped_weights` returns it, and `patterns`: one entry
     per distinct block pair pattern C (blocks whose local positions and sizes agree share it),
     {(out_class, in_class): (pairs (i, j) using it, excess codes, excess multiplicities − 1)}.
     """
 
-    def __init__(self, mean_w, diff_w, pos_out, pos_in, block_sizes, chi_scale: float = 1.0):
+    def __init__(self, mean_w, diff_w, pos_out, pos_in, block_sizes, chi_scale: float = 1.0, chi_convention: str = "post"):
         self.mean_w = np.asarray(mean_w, dtype=np.float64)
         self.diff_w = np.asarray(diff_w, dtype=np.float64)
         self.pos_out = pos_out
         self.pos_in = pos_in
         self.block_sizes = tuple(int(b) for b in block_sizes)
         self.chi_scale = chi_scale
+        self.chi_convention = check_chi_convention(chi_convention)
         n_circuits, d, redundancy = pos_out.shape
         offsets = block_offsets(self.block_sizes)
         local_out = [pos_out[:, i] - offsets[i] for i in range(d)]
@@ -165,7 +239,7 @@ class StructuredLayer:
                 key = (out_class[i], in_class[j])
                 if key not in self.patterns:
                     chi_prime, codes, extra = suppression_constant_sparse(
-                        local_out[key[0]], local_in[key[1]], self.block_sizes[key[0]], self.block_sizes[key[1]]
+                        local_out[key[0]], local_in[key[1]], self.block_sizes[key[0]], self.block_sizes[key[1]], chi_convention
                     )
                     self.patterns[key] = ([], chi_prime, codes, extra)
                 self.patterns[key][0].append((i, j))
@@ -178,9 +252,13 @@ class StructuredLayer:
 
     def dense(self) -> np.ndarray:
         """The dense float64 matrix, exactly `capped_weights(...)[0]`."""
-        return capped_weights(self.mean_w, self.diff_w, self.pos_out, self.pos_in, self.block_sizes, self.chi_scale)[0]
+        return capped_weights(
+            self.mean_w, self.diff_w, self.pos_out, self.pos_in, self.block_sizes, self.chi_scale, self.chi_convention
+        )[0]
 
 
-def structured_weights(mean_w, diff_w, pos_out, pos_in, block_sizes, chi_scale: float = 1.0) -> StructuredLayer:
+def structured_weights(
+    mean_w, diff_w, pos_out, pos_in, block_sizes, chi_scale: float = 1.0, chi_convention: str = "post"
+) -> StructuredLayer:
     """`capped_weights` in factored form: same arguments, memory O(T·S²·d²) instead of O(D²)."""
-    return StructuredLayer(mean_w, diff_w, pos_out, pos_in, block_sizes, chi_scale)
+    return StructuredLayer(mean_w, diff_w, pos_out, pos_in, block_sizes, chi_scale, chi_convention)

@@ -355,7 +355,7 @@ def pingpong_page(ds, cases: pd.DataFrame, pairs: pd.DataFrame, report_cfg: dict
 def implied_active_counts(points: list, seeds: list, exhaustive_z1: bool = True) -> pd.DataFrame:
     """Mean active circuits per sample and layer that each non-permutation routing implies, for
     the study's seeds: the routing is redrawn exactly as `cross_circuit.build_cross_circuit`
-    draws it, the inputs as `jobs.simulate_point` samples them (per (seed, z) stream)."""
+    draws it, the inputs as `cisim.jobs.simulate.simulate_point` samples them (per (seed, z) stream)."""
     from ..construction.baseline import permuted_allocations
     from ..construction.cross_circuit import draw_routing
     from ..seeds import streams
