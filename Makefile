@@ -17,6 +17,7 @@ $(VENV)/.installed: pyproject.toml
 run: $(VENV)/.installed
 	$(SMK) --workflow-profile profiles/default --config study=$(STUDY)
 	$(SMK) --workflow-profile profiles/default --config study=$(STUDY) --report reports/$(STUDY)/report.zip
+	@tail -n +2 logs/$(STUDY)/publish/publish.log
 
 test: $(VENV)/.installed
 	$(PY) -m pytest -q

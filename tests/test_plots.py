@@ -5,7 +5,9 @@ import matplotlib.pyplot as plt
 import pytest
 from matplotlib.figure import Figure
 
-from cisim import config, datasets, jobs, plots
+from cisim import config, datasets, plots
+from cisim.jobs.allocate import allocate_point
+from cisim.jobs.simulate import simulate_point
 
 
 def build_summary(tmp_path, overrides=()):
@@ -14,9 +16,9 @@ def build_summary(tmp_path, overrides=()):
     paths = []
     for point in config.expand_points(cfg):
         label = config.point_label(point)
-        allocations, _ = jobs.allocate_point({"point": point, "seeds": cfg["sim"]["seeds"]})
+        allocations, _ = allocate_point({"point": point, "seeds": cfg["sim"]["seeds"]})
         run_cfg = {"point": point, "sim": cfg["sim"], "backend": cfg["backend"], "seeds": cfg["sim"]["seeds"]}
-        results, diagnostics, backend = jobs.simulate_point(run_cfg, allocations)
+        results, diagnostics, backend = simulate_point(run_cfg, allocations)
         attrs = datasets.provenance(config.to_json(run_cfg), backend=backend, rule="simulate")
         paths.append(tmp_path / f"{label}.nc")
         datasets.write(datasets.run_to_dataset(point, label, results, diagnostics, attrs), paths[-1])

@@ -1,6 +1,6 @@
 rule allocate:
     input:
-        code=CORE + CONSTRUCTION,
+        code=code_inputs("allocate"),
     output:
         f"{DATA}/allocations/{{alloc}}.nc",
     params:

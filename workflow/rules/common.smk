@@ -4,6 +4,7 @@ import sys
 
 from cisim import backend as cisim_backend
 from cisim import config as cisim_config
+from cisim import sources as cisim_sources
 
 STUDY = config.get("study", "paper")
 OVERRIDES = config.get("overrides", [])
@@ -24,10 +25,16 @@ DATA = f"data/{NAME}"
 REPORTS = f"reports/{NAME}"
 LOGS = f"logs/{NAME}"
 POINTS = {cisim_config.point_label(p): p for p in cisim_config.expand_points(CFG)}
-SRC = "src/cisim/"
-CORE = [SRC + f for f in ("__init__.py", "seeds.py", "config.py", "jobs.py", "datasets.py")]
-CONSTRUCTION = sorted(str(p) for p in Path(SRC).glob("construction/*.py")) + sorted(str(p) for p in Path(SRC).glob("allocation/*.py"))
-SIMULATION = [SRC + f for f in ("circuits.py", "simulate.py", "readout.py", "metrics.py", "backend.py")]
+
+
+def code_inputs(script):
+    """The src/cisim/ files job script workflow/scripts/<script>.py imports, transitively (cisim.sources).
+
+    A rule lists them as `code=` inputs so editing any of them reruns its jobs; sorted paths relative
+    to the repository root, e.g. "src/cisim/forward.py". Rules are named after their scripts.
+    """
+    root = Path(workflow.basedir)
+    return cisim_sources.import_closure(root / "workflow/scripts" / f"{script}.py", root / "src/cisim", root=root)
 
 
 def allocation_label(p):

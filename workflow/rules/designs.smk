@@ -1,13 +1,11 @@
 # Issue 4: capacity frontier and the designs comparison page. Target: `designs`
 #   snakemake --cores 2 --config study=designs designs
 # (any study works; the page is most useful for the `designs` and `designs_tiny` studies).
-DESIGNS_CODE = [SRC + f for f in ("datasets.py", "config.py", "frontier.py", "report_designs.py")]
-
 
 rule designs_frontier:
     input:
         summary=f"{DATA}/summary.nc",
-        code=DESIGNS_CODE,
+        code=code_inputs("designs_frontier"),
     output:
         per_seed=f"{DATA}/frontier_per_seed.csv",
         summary=f"{DATA}/frontier.csv",
@@ -26,7 +24,7 @@ rule designs_page:
     input:
         summary=f"{DATA}/summary.nc",
         frontier=f"{DATA}/frontier.csv",
-        code=DESIGNS_CODE + CONSTRUCTION,
+        code=code_inputs("designs_page"),
     output:
         page=f"{REPORTS}/designs/index.html",
         frontier_png=f"{REPORTS}/designs/frontier.png",

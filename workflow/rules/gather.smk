@@ -1,7 +1,7 @@
 rule gather:
     input:
         runs=expand(f"{DATA}/runs/{{point}}.nc", point=sorted(POINTS)),
-        code=CORE,
+        code=code_inputs("gather"),
     output:
         f"{DATA}/summary.nc",
     params:

@@ -7,9 +7,6 @@ from cisim.pingpong import settings as pingpong_settings
 
 PINGPONG_CASES = pingpong_settings.cases(NAME, CFG)
 DYNAMIC_STUDY = pingpong_settings.is_dynamic(CFG)
-PINGPONG_CASE_CODE = [f"{SRC}{f}" for f in ("datasets.py", "circuits.py", "pingpong/__init__.py", "pingpong/network.py", "pingpong/analysis.py", "pingpong/settings.py")]
-PINGPONG_CODE = [*PINGPONG_CASE_CODE, f"{SRC}frontier.py", f"{SRC}pingpong/report.py"]
-DYNAMIC_CODE = [*PINGPONG_CODE, *CONSTRUCTION, f"{SRC}simulate.py"]
 PINGPONG_PAGE = f"{REPORTS}/pingpong/index.html"
 DYNAMIC_PAGE = f"{REPORTS}/dynamic/index.html"
 PINGPONG_TARGETS = ([PINGPONG_PAGE] if PINGPONG_CASES else []) + ([DYNAMIC_PAGE] if DYNAMIC_STUDY else [])
@@ -17,7 +14,7 @@ PINGPONG_TARGETS = ([PINGPONG_PAGE] if PINGPONG_CASES else []) + ([DYNAMIC_PAGE]
 
 rule pingpong_case:
     input:
-        code=PINGPONG_CASE_CODE,
+        code=code_inputs("pingpong_case"),
     output:
         f"{DATA}/pingpong/{{case}}.nc",
     params:
@@ -39,7 +36,7 @@ rule pingpong_page:
     input:
         summary=f"{DATA}/summary.nc",
         cases=expand(f"{DATA}/pingpong/{{case}}.nc", case=sorted(PINGPONG_CASES)),
-        code=PINGPONG_CODE,
+        code=code_inputs("pingpong_page"),
     output:
         page=PINGPONG_PAGE,
         numbers=f"{REPORTS}/pingpong/numbers.json",
@@ -58,7 +55,7 @@ rule pingpong_page:
 rule dynamic_page:
     input:
         summary=f"{DATA}/summary.nc",
-        code=DYNAMIC_CODE,
+        code=code_inputs("dynamic_page"),
     output:
         page=DYNAMIC_PAGE,
         numbers=f"{REPORTS}/dynamic/numbers.json",

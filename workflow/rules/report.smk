@@ -3,13 +3,12 @@
 from cisim import plots
 
 FIGURE_NAMES = list(plots.FIGURES)  # registration order: the post's figure order
-PLOT_CODE = [f"{SRC}{f}" for f in ("datasets.py", "theory.py", "config.py")] + sorted(str(p) for p in Path(SRC).glob("plots/*.py"))
 
 
 rule plot:
     input:
         summary=f"{DATA}/summary.nc",
-        code=PLOT_CODE,
+        code=code_inputs("plot"),
     output:
         report(
             f"{REPORTS}/figures/{{figure}}.png",
@@ -34,7 +33,7 @@ rule publish:
     input:
         summary=f"{DATA}/summary.nc",
         figures=expand(f"{REPORTS}/figures/{{figure}}.png", figure=FIGURE_NAMES),
-        code=[*PLOT_CODE, f"{SRC}report.py"],
+        code=code_inputs("publish"),
     output:
         f"{REPORTS}/index.html",
     params:
@@ -52,6 +51,7 @@ rule publish:
 rule landing:
     input:
         f"{REPORTS}/index.html",
+        code=code_inputs("landing"),
     output:
         "reports/index.html",
     conda:

@@ -1,14 +1,12 @@
 # Issue 6: the scaling study's report page — how the working threshold on T(d/D)² moves with D.
 #   snakemake --cores 2 --config study=scaling scaling          (or study=scaling_tiny: seconds)
 # → reports/<study>/scaling/index.html, threshold_vs_D.png and the CSV tables behind them.
-SCALING_CODE = [SRC + f for f in ("datasets.py", "frontier.py", "theory.py", "asymptotics.py")]
-
 
 rule scaling_page:
     input:
         summary=f"{DATA}/summary.nc",
         runs=expand(f"{DATA}/runs/{{point}}.nc", point=sorted(POINTS)),
-        code=SCALING_CODE,
+        code=code_inputs("scaling_page"),
     output:
         page=f"{REPORTS}/scaling/index.html",
         figure=f"{REPORTS}/scaling/threshold_vs_D.png",

@@ -1,7 +1,7 @@
 rule simulate:
     input:
         allocation=lambda wc: f"{DATA}/allocations/{allocation_label(POINTS[wc.point])}.nc",
-        code=CORE + CONSTRUCTION + SIMULATION,
+        code=code_inputs("simulate"),
     output:
         f"{DATA}/runs/{{point}}.nc",
     params:

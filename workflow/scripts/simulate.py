@@ -6,12 +6,13 @@ import time
 
 START = time.perf_counter()
 
-from cisim import datasets, jobs
+from cisim import datasets
+from cisim.jobs.simulate import simulate_point
 
 logging.basicConfig(filename=snakemake.log[0], filemode="w", level=logging.INFO, format="%(asctime)s %(message)s")
 cfg = json.loads(snakemake.params.cfg)
 allocations = datasets.read_allocations(snakemake.input.allocation)
-results, diagnostics, backend = jobs.simulate_point(cfg, allocations)
+results, diagnostics, backend = simulate_point(cfg, allocations)
 attrs = datasets.provenance(snakemake.params.cfg, backend=backend, rule="simulate")
 times = {f"seed{s}_z{z}": round(r.seconds, 3) for (s, z), r in results.items()}
 attrs.update(wall_time_seconds=round(sum(times.values()), 3), wall_times_json=json.dumps(times))

@@ -1,8 +1,4 @@
-"""What one pipeline job computes, from a plain config dict (the rule's JSON params).
-
-`allocate_point` and `simulate_point` are what the `allocate` and `simulate` rules run; they
-return numpy results and leave all file I/O to the scripts and `cisim.datasets`.
-"""
+"""What one `simulate` job computes: every seed and z of one simulation point."""
 
 from __future__ import annotations
 
@@ -11,24 +7,10 @@ import time
 
 import numpy as np
 
-from . import allocation, backend, construction, simulate
-from .config import network_spec
-from .seeds import streams
+from .. import allocation, backend, construction, simulate
+from ..config import network_spec
 
 log = logging.getLogger("cisim")
-
-
-def allocate_point(cfg: dict) -> tuple[dict, dict]:
-    """({seed: {name: int (T, S)}}, {seed: {name: diagnostics}}) for one point's design."""
-    spec = network_spec(cfg["point"])
-    design = construction.get_design(spec.design)
-    blocks = design.blocks(spec)
-    allocs, summaries = {}, {}
-    for seed in cfg["seeds"]:
-        allocs[seed] = construction.allocate(spec, seed)
-        summaries[seed] = {name: allocation.summarize(a, blocks[name]) for name, a in allocs[seed].items()}
-        log.info("seed %d: %s", seed, {k: v for k, v in summaries[seed].items()})
-    return allocs, summaries
 
 
 class ProgressLog:

@@ -1,0 +1,181 @@
+"""Each rule's `code=` inputs are the cisim modules its job imports (cisim.sources.import_closure).
+
+Unit tests on a synthetic package and on the real tree; workflow tests (slow) in a temporary copy
+where the tiny study ran once: editing a module reruns exactly the jobs that import it.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from cisim.sources import import_closure
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+
+
+def write_tree(base: Path, files: dict) -> Path:
+    for name, text in files.items():
+        (base / name).parent.mkdir(parents=True, exist_ok=True)
+        (base / name).write_text(text)
+    return base
+
+
+@pytest.fixture
+def package(tmp_path):
+    """src/pkg: subpackage a, relative imports up and down, a function-level import, an unused module."""
+    return write_tree(tmp_path, {
+        "src/pkg/__init__.py": "VERSION = '1'\n",
+        "src/pkg/a/__init__.py": "from .b import thing\n",
+        "src/pkg/a/b.py": "from ..c import f\nthing = 1\n",
+        "src/pkg/c.py": "def f():\n    from . import d\n    return d\n",
+        "src/pkg/d.py": "import os\n",
+        "src/pkg/e/__init__.py": "",
+        "src/pkg/e/deep.py": "import numpy\n",
+        "src/pkg/unused.py": "from . import d\n",
+        "src/pkgextra/__init__.py": "",
+    })
+
+
+def closure(base: Path, script: str) -> list[str]:
+    (base / "script.py").write_text(script)
+    return [p.removeprefix("src/pkg/") for p in import_closure(base / "script.py", base / "src/pkg", root=base)]
+
+
+def test_closure_follows_relative_and_function_level_imports(package):
+    assert closure(package, "from pkg.a import thing\n") == ["__init__.py", "a/__init__.py", "a/b.py", "c.py", "d.py"]
+
+
+def test_importing_a_submodule_executes_every_parent_init(package):
+    assert closure(package, "import os\nimport pkg.e.deep\n") == ["__init__.py", "e/__init__.py", "e/deep.py"]
+
+
+def test_from_package_import_takes_modules_and_names(package):
+    # `d` is a module, `VERSION` a name defined in pkg/__init__.py
+    assert closure(package, "from pkg import d, VERSION\n") == ["__init__.py", "d.py"]
+    assert closure(package, "def main():\n    from pkg.e import *\n") == ["__init__.py", "e/__init__.py"]
+
+
+def test_other_packages_and_script_level_relative_imports_are_ignored(package):
+    assert closure(package, "import pkgextra\nimport numpy\n") == []
+    assert closure(package, "from . import pkg\n") == []
+
+
+def test_simulate_closure_holds_the_forward_path_not_the_pages():
+    files = import_closure(ROOT / "workflow/scripts/simulate.py", ROOT / "src/cisim", root=ROOT)
+    needed = ("__init__.py", "forward.py", "simulate.py", "construction/weights.py")
+    assert {f"src/cisim/{f}" for f in needed} <= set(files)
+    assert "src/cisim/report.py" not in files and "src/cisim/plots/__init__.py" not in files
+    assert files == sorted(files) and all((ROOT / f).is_file() for f in files)
+
+
+def test_every_scripted_rule_declares_its_own_scripts_closure():
+    """rule <name>: script "../scripts/<name>.py" and code=code_inputs("<name>"), for every scripted rule."""
+    rules = {}
+    for smk in sorted((ROOT / "workflow/rules").glob("*.smk")):
+        for block in re.split(r"^(?=rule )", smk.read_text(), flags=re.M)[1:]:
+            name = re.match(r"rule (\w+):", block)[1]
+            script = re.search(r'script:\s*"\.\./scripts/(\w+)\.py"', block)
+            code = re.findall(r'code_inputs\("(\w+)"\)', block)
+            rules[name] = (script and script[1], code)
+    scripted = {name: v for name, v in rules.items() if v[0]}
+    assert "simulate" in scripted and "landing" in scripted
+    assert all(script == name and code == [name] for name, (script, code) in scripted.items()), scripted
+
+
+# --- workflow: what a dry run schedules after an edit -------------------------------------------------
+
+
+def copy_workflow(dest: Path) -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
+    for item in ("Snakefile", "conf", "workflow", "profiles", "src", "environment.yml"):
+        src = ROOT / item
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, dest / item)
+    return dest
+
+
+def smk(workdir, *args, check=True):
+    # The copy's own cisim (ahead of the editable install): the Snakefile and the jobs see the copied
+    # tree, so edits to the checkout while the module runs cannot change params or code under test.
+    paths = [str(Path(workdir) / "src"), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+    proc = subprocess.run([*SNAKEMAKE, "--cores", "2", *args], cwd=workdir, env=env, capture_output=True, text=True, timeout=600)
+    if check and proc.returncode:
+        raise AssertionError(proc.stdout[-3000:] + proc.stderr[-3000:])
+    return proc
+
+
+def dry_run(workdir, *args) -> str:
+    return smk(workdir, "-n", *args, "--config", "study=tiny").stdout
+
+
+def planned_jobs(out: str) -> Counter:
+    """Rule → number of jobs a dry run schedules (from Snakemake's 'Job stats' table)."""
+    if "Nothing to be done" in out:
+        return Counter()
+    table = out.split("Job stats:")[1].split("\n\n")[0]
+    return Counter({m[0]: int(m[1]) for m in re.findall(r"^(\w+)\s+(\d+)$", table, re.M) if m[0] != "total"})
+
+
+@contextmanager
+def edited(path: Path, text: str):
+    """`path` holds `text` (created if absent); afterwards its old content and mtime come back."""
+    old = (path.read_text(), path.stat()) if path.exists() else None
+    path.write_text(text)
+    try:
+        yield path
+    finally:
+        if old is None:
+            path.unlink()
+        else:
+            path.write_text(old[0])
+            os.utime(path, ns=(old[1].st_atime_ns, old[1].st_mtime_ns))  # Snakemake compares mtimes
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    workdir = copy_workflow(tmp_path_factory.mktemp("tiny"))
+    smk(workdir, "--config", "study=tiny")
+    out = dry_run(workdir)
+    assert planned_jobs(out) == Counter(), out[-5000:]  # the run is complete: edits below are the only change
+    return workdir
+
+
+@pytest.mark.slow
+def test_editing_forward_reschedules_every_simulation(tiny_run):
+    source = tiny_run / "src/cisim/forward.py"
+    with edited(source, source.read_text() + "\n# an edit\n"):
+        jobs = planned_jobs(dry_run(tiny_run))
+    assert jobs["simulate"] == 5 and jobs["gather"] == 1
+
+
+@pytest.mark.slow
+def test_editing_a_page_module_reschedules_only_the_pages(tiny_run):
+    source = tiny_run / "src/cisim/report.py"
+    with edited(source, source.read_text() + "\n# an edit\n"):
+        jobs = planned_jobs(dry_run(tiny_run))
+    assert jobs["publish"] == 1 and jobs["landing"] == 1
+    assert set(jobs) <= {"publish", "landing", "all"}, jobs
+
+
+@pytest.mark.slow
+def test_a_new_module_becomes_an_input_without_editing_the_rules(tiny_run):
+    helper, simulate = tiny_run / "src/cisim/extra_helper.py", tiny_run / "src/cisim/simulate.py"
+    old = simulate.stat()
+    with edited(helper, '"""A helper."""\n'), edited(simulate, simulate.read_text() + "\nfrom . import extra_helper\n"):
+        for path in (helper, simulate):  # as old as the outputs: only the set of inputs has changed
+            os.utime(path, ns=(old.st_atime_ns, old.st_mtime_ns))
+        out = dry_run(tiny_run)
+        simulate_inputs = re.findall(r"^rule simulate:\n\s+input: (.*)$", out, re.M)
+        assert len(simulate_inputs) == 5 and all("src/cisim/extra_helper.py" in line for line in simulate_inputs)
+        assert planned_jobs(dry_run(tiny_run, "--rerun-triggers", "mtime")) == Counter()
+        with edited(helper, '"""A helper, edited."""\n'):
+            jobs = planned_jobs(dry_run(tiny_run, "--rerun-triggers", "mtime"))
+        assert jobs["simulate"] == 5 and jobs["gather"] == 1
