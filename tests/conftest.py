@@ -22,3 +22,20 @@ def tiny_network():
     spec = tiny_spec()
     circuits, network = construction.build(spec, seed=7)
     return spec, circuits, network
+
+
+@pytest.fixture(scope="session")
+def tiny_study(tmp_path_factory):
+    """The tiny study run once, end to end, in a temporary copy of the workflow (tests/pipeline.py).
+    Read it, or `pipeline.clone` it before running anything in it."""
+    from .pipeline import copy_workflow, smk
+
+    workdir = copy_workflow(tmp_path_factory.mktemp("tiny-study"))
+    smk(workdir, "--config", "study=tiny")
+    return workdir
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that start a real Slurm run last: once its client is installed, every Snakemake start
+    elsewhere would pay for the plugin's `scontrol` call while the test cluster is up."""
+    items.sort(key=lambda item: item.get_closest_marker("slurm") is not None)

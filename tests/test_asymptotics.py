@@ -1,7 +1,5 @@
 """The scaling study's trend fit (cisim.asymptotics): synthetic thresholds with a known trend."""
 
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -61,13 +59,8 @@ def test_theory_threshold_solves_eq_6_55():
 @pytest.mark.slow
 def test_scaling_tiny_study_builds_its_page(tmp_path):
     """The whole scaling pipeline in miniature (about a minute on two cores)."""
-    from .test_workflow import copy_workflow
+    from .pipeline import copy_workflow, smk
 
-    copy_workflow(tmp_path)  # rules declare src/ files as inputs, relative to the working directory
-    out = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "2", "scaling", "--config", "study=scaling_tiny"],
-        capture_output=True, text=True, cwd=tmp_path,
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
+    smk(copy_workflow(tmp_path), "scaling", "--config", "study=scaling_tiny")
     page = (tmp_path / "reports/scaling_tiny/scaling/index.html").read_text()
     assert "per doubling of D" in page and "What ran" in page

@@ -6,19 +6,14 @@ where the tiny study ran once: editing a module reruns exactly the jobs that imp
 
 import os
 import re
-import shutil
-import subprocess
-import sys
 from collections import Counter
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from cisim.sources import import_closure
 
-ROOT = Path(__file__).resolve().parents[1]
-SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+from .pipeline import ROOT, clone, edited, planned_jobs, smk
 
 
 def write_tree(base: Path, files: dict) -> Path:
@@ -79,8 +74,8 @@ def test_simulate_closure_holds_the_forward_path_not_the_pages():
 def test_every_scripted_rule_declares_its_own_scripts_closure():
     """rule <name>: script "../scripts/<name>.py" and code=code_inputs("<name>"), for every scripted rule."""
     rules = {}
-    for smk in sorted((ROOT / "workflow/rules").glob("*.smk")):
-        for block in re.split(r"^(?=rule )", smk.read_text(), flags=re.M)[1:]:
+    for rules_file in sorted((ROOT / "workflow/rules").glob("*.smk")):
+        for block in re.split(r"^(?=rule )", rules_file.read_text(), flags=re.M)[1:]:
             name = re.match(r"rule (\w+):", block)[1]
             script = re.search(r'script:\s*"\.\./scripts/(\w+)\.py"', block)
             code = re.findall(r'code_inputs\("(\w+)"\)', block)
@@ -93,56 +88,13 @@ def test_every_scripted_rule_declares_its_own_scripts_closure():
 # --- workflow: what a dry run schedules after an edit -------------------------------------------------
 
 
-def copy_workflow(dest: Path) -> Path:
-    dest.mkdir(parents=True, exist_ok=True)
-    for item in ("Snakefile", "conf", "workflow", "profiles", "src", "environment.yml"):
-        src = ROOT / item
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, dest / item)
-    return dest
-
-
-def smk(workdir, *args, check=True):
-    # The copy's own cisim (ahead of the editable install): the Snakefile and the jobs see the copied
-    # tree, so edits to the checkout while the module runs cannot change params or code under test.
-    paths = [str(Path(workdir) / "src"), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
-    proc = subprocess.run([*SNAKEMAKE, "--cores", "2", *args], cwd=workdir, env=env, capture_output=True, text=True, timeout=600)
-    if check and proc.returncode:
-        raise AssertionError(proc.stdout[-3000:] + proc.stderr[-3000:])
-    return proc
-
-
 def dry_run(workdir, *args) -> str:
     return smk(workdir, "-n", *args, "--config", "study=tiny").stdout
 
 
-def planned_jobs(out: str) -> Counter:
-    """Rule → number of jobs a dry run schedules (from Snakemake's 'Job stats' table)."""
-    if "Nothing to be done" in out:
-        return Counter()
-    table = out.split("Job stats:")[1].split("\n\n")[0]
-    return Counter({m[0]: int(m[1]) for m in re.findall(r"^(\w+)\s+(\d+)$", table, re.M) if m[0] != "total"})
-
-
-@contextmanager
-def edited(path: Path, text: str):
-    """`path` holds `text` (created if absent); afterwards its old content and mtime come back."""
-    old = (path.read_text(), path.stat()) if path.exists() else None
-    path.write_text(text)
-    try:
-        yield path
-    finally:
-        if old is None:
-            path.unlink()
-        else:
-            path.write_text(old[0])
-            os.utime(path, ns=(old[1].st_atime_ns, old[1].st_mtime_ns))  # Snakemake compares mtimes
-
-
 @pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory):
-    workdir = copy_workflow(tmp_path_factory.mktemp("tiny"))
-    smk(workdir, "--config", "study=tiny")
+def tiny_run(tiny_study, tmp_path_factory):
+    workdir = clone(tiny_study, tmp_path_factory.mktemp("tiny"))
     out = dry_run(workdir)
     assert planned_jobs(out) == Counter(), out[-5000:]  # the run is complete: edits below are the only change
     return workdir

@@ -1,16 +1,12 @@
 """End to end: the designs_tiny study through Snakemake (allocate → simulate → gather →
 frontier → designs page), in a temporary copy of the workflow. Marked slow."""
 
-import shutil
-import subprocess
-import sys
-from pathlib import Path
-
 import pandas as pd
 import pytest
 import xarray as xr
 
-ROOT = Path(__file__).resolve().parents[1]
+from .pipeline import copy_workflow, smk
+
 pytestmark = pytest.mark.slow
 DESIGN_LABELS = {
     "baseline", "redundant_indicators-embeddingshared-k3", "redundant_indicators-embeddingindependent-k3",
@@ -21,13 +17,8 @@ DESIGN_LABELS = {
 
 @pytest.fixture(scope="module")
 def designs_run(tmp_path_factory):
-    work = tmp_path_factory.mktemp("designs")
-    for item in ("Snakefile", "conf", "workflow", "profiles", "src", "environment.yml", "pyproject.toml"):
-        src = ROOT / item
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, work / item)
-    proc = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", "designs", "--config", "study=designs_tiny"],
-                          cwd=work, capture_output=True, text=True, timeout=1200)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    work = copy_workflow(tmp_path_factory.mktemp("designs"))
+    smk(work, "designs", "--config", "study=designs_tiny", timeout=1200)
     return work
 
 

@@ -1,4 +1,4 @@
-"""Hardening (issue 8): bad input, interrupted runs, determinism, corrupted data, numerical faults.
+"""Hardening: bad input, interrupted runs, determinism, corrupted data, numerical faults.
 
 Every pipeline test runs Snakemake for real in a temporary copy of the workflow. docs/reliability.md
 lists the guarantees and names the test guarding each.
@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,7 +17,7 @@ import xarray as xr
 
 from cisim import datasets, metrics
 
-from .test_workflow import copy_workflow
+from .pipeline import clone, copy_workflow, environment, smk
 
 pytestmark = pytest.mark.slow
 SMK = [sys.executable, "-m", "snakemake"]
@@ -49,8 +48,8 @@ def overrides(*items) -> str:
     return "overrides=[" + ",".join(f'"{o}"' for o in items) + "]"
 
 
-def run(workdir, *args, timeout=600):
-    return subprocess.run([*SMK, "--cores", "2", *args], cwd=workdir, capture_output=True, text=True, timeout=timeout)
+def run(workdir, *args, timeout=600, cores="2"):
+    return smk(workdir, *args, check=False, timeout=timeout, cores=cores)
 
 
 @pytest.fixture(scope="module")
@@ -95,60 +94,53 @@ def assert_numbers_agree(a: xr.Dataset, b: xr.Dataset):
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory):
-    """One clean tiny run: the numbers every other run must reproduce."""
-    wd = copy_workflow(tmp_path_factory.mktemp("reference"))
-    assert run(wd, "gather", "--config", "study=tiny").returncode == 0
-    return summary_of(wd)
+def reference(tiny_study):
+    """One clean tiny run (--cores 2, sim.batch_size=256): the numbers every other run must reproduce."""
+    return summary_of(tiny_study)
 
 
 def test_same_config_same_numbers_across_clean_runs_cores_and_batch_sizes(tmp_path, reference):
-    """A second clean run with --cores 1, and one with another internal batch size, agree with the
+    """A second clean run with --cores 1 and another internal batch size (128) agrees with the
     reference (--cores 2, sim.batch_size=256) within metrics.AGREEMENT; a run with the reference's
     settings is bit-identical (test_a_killed_simulation_reruns_to_identical_results)."""
-    variants = {
-        "cores1": ["--cores", "1", "--config", "study=tiny"],
-        "batch128": ["--cores", "2", "--config", "study=tiny", overrides("sim.batch_size=128")],
-    }
-    for name, args in variants.items():
-        wd = copy_workflow(tmp_path / name)
-        proc = subprocess.run([*SMK, "gather", *args], cwd=wd, capture_output=True, text=True, timeout=600)
-        assert proc.returncode == 0, proc.stderr[-2000:]
-        assert_numbers_agree(reference, summary_of(wd))
+    wd = copy_workflow(tmp_path / "cores1-batch128")
+    proc = run(wd, "gather", "--config", "study=tiny", overrides("sim.batch_size=128"), cores="1")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert_numbers_agree(reference, summary_of(wd))
 
 
-def test_a_killed_simulation_reruns_to_identical_results(tmp_path, reference):
-    wd = copy_workflow(tmp_path / "killed")
-    # a slower main point so that the kill lands inside `simulate`
-    slow = overrides("sweep.grids.main.n_samples=40000")
-    proc = subprocess.Popen([*SMK, "gather", "--cores", "2", "--config", "study=tiny", slow], cwd=wd,
+def test_a_killed_simulation_reruns_to_identical_results(tmp_path, tiny_study):
+    # the finished tiny study with a larger main point: only that point reruns, and is killed inside `simulate`
+    wd = clone(tiny_study, tmp_path / "killed")
+    slow = overrides("sweep.grids.main.n_samples=12000")
+    proc = subprocess.Popen([*SMK, "gather", "--cores", "2", "--config", "study=tiny", slow], cwd=wd, env=environment(wd),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     log = wd / "logs/tiny/simulate/main-baseline-prime_step-D400-T80-S6-L4.log"
+    final = wd / "data/tiny/runs/main-baseline-prime_step-D400-T80-S6-L4.nc"
+    before = final.stat().st_mtime_ns
     # wait for the simulation's first progress line (or for the run to end, which fails below)
-    while proc.poll() is None and not (log.exists() and "samples/s" in log.read_text()):
-        time.sleep(0.2)
+    while proc.poll() is None and not (log.exists() and log.stat().st_mtime_ns > before and "samples/s" in log.read_text()):
+        time.sleep(0.05)
     assert proc.poll() is None, "the run ended before it could be killed"
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    final = wd / "data/tiny/runs/main-baseline-prime_step-D400-T80-S6-L4.nc"
-    assert not final.exists()  # the job wrote only to a temporary file
+    # the job wrote only to a temporary file: the old run file is untouched or gone, never half-written
+    assert not final.exists() or final.stat().st_mtime_ns == before
     # Snakemake keeps its lock after a SIGKILL; `--unlock` is the documented recovery.
     assert run(wd, "--unlock", "--config", "study=tiny").returncode == 0
     again = run(wd, "gather", "--config", "study=tiny", slow)
     assert again.returncode == 0, again.stderr[-2000:]
     assert not list(final.parent.glob(".*.tmp"))
     rerun = summary_of(wd)
-    untouched = [p for p in reference.point.values if not p.startswith("main-")]
-    assert_same_numbers(reference.sel(point=untouched), rerun.sel(point=untouched))
+    assert int(rerun.n_samples.sel(point=final.stem).max()) == 12000
     # the killed point itself equals an uninterrupted run with the same settings
-    clean = copy_workflow(tmp_path / "clean")
+    clean = clone(tiny_study, tmp_path / "clean")
     assert run(clean, "gather", "--config", "study=tiny", slow).returncode == 0
     assert_same_numbers(summary_of(clean), rerun)
 
 
-def test_truncated_or_foreign_run_file_is_named_with_the_rule_that_rebuilds_it(tmp_path):
-    wd = copy_workflow(tmp_path / "corrupt")
-    assert run(wd, "gather", "--config", "study=tiny").returncode == 0
+def test_truncated_or_foreign_run_file_is_named_with_the_rule_that_rebuilds_it(tmp_path, tiny_study):
+    wd = clone(tiny_study, tmp_path / "corrupt")
     target = wd / "data/tiny/runs/scaling-baseline-prime_step-D400-T20-S6-L4.nc"
     for damage in ("truncate", "foreign"):
         if damage == "truncate":

@@ -10,6 +10,7 @@ a function, under `if`), so the set errs on the side of rerunning.
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 
@@ -45,7 +46,17 @@ def import_closure(entry_script, package_dir, root=".") -> list[str]:
 
 def _imported_names(path: Path, package: str | None):
     """Dotted names `path` imports that may be modules: for `from m import x`, both `m` and `m.x`."""
-    for node in ast.walk(ast.parse(path.read_bytes(), filename=str(path))):
+    return _names_in(path.read_bytes(), str(path), package)
+
+
+@functools.lru_cache(maxsize=1024)
+def _names_in(source: bytes, filename: str, package: str | None) -> tuple[str, ...]:
+    # keyed by content: every rule's closure re-reads the same modules when the Snakefile is parsed
+    return tuple(_walk_imports(ast.parse(source, filename=filename), package))
+
+
+def _walk_imports(tree: ast.AST, package: str | None):
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             yield from (alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):

@@ -119,3 +119,13 @@ def test_no_two_circuits_share_more_than_one_block(sizes):
     n_circuits, n_blocks, redundancy = sizes
     allocation = assign_prime_step(n_circuits, n_blocks, redundancy)
     assert covers_each_pair_at_most_once(allocation, n_blocks)
+
+
+def test_prime_helpers_agree_with_sympy():
+    from sympy import factorint
+
+    from cisim.allocation.primes import factorize, is_prime, primes_below
+
+    for n in range(1, 3000):
+        assert factorize(n) == factorint(n) and is_prime(n) == isprime(n)
+    assert primes_below(20) == [2, 3, 5, 7, 11, 13, 17, 19]

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # stop_slurm.sh STATE_DIR: stop, by PID, exactly the daemons tests/cluster/setup_slurm.sh
-# STATE_DIR started (listed in STATE_DIR/pids), wait until they are gone, remove stale pid files.
+# STATE_DIR started (listed in STATE_DIR/pids), wait until they are gone, remove stale pid files
+# and the slurm.conf / gres.conf that setup_slurm.sh wrote (recognised by its header line).
 #
 # Daemons that setup did not start (not listed, or listed with a PID that now belongs to another
 # program) are left alone. Before slurmctld goes down, jobs still queued or running on the local
@@ -69,5 +70,11 @@ for n in slurmd slurmctld munged; do
   p=$(pid_for "$n")
   if alive "$p" "$n"; then echo "stop_slurm.sh: $n (pid $p) is still running" >&2; rc=1; fi
 done
+# 4. the configuration setup_slurm.sh wrote goes with the daemons it started: a Slurm client with a
+#    config but no controller makes every `scontrol` wait ~10 s, and the snakemake slurm plugin
+#    calls `scontrol show config` at every Snakemake start. Without a config it fails at once.
+if [ $rc = 0 ] && head -n 1 /etc/slurm/slurm.conf 2>/dev/null | grep -q "^# Written by cisim tests/cluster/setup_slurm.sh"; then
+  rm -f /etc/slurm/slurm.conf /etc/slurm/gres.conf
+fi
 [ $rc = 0 ] && rm -f "$PIDS"
 exit $rc

@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-import sympy
+
+from .primes import factorize
 
 
 def is_prime_power(q: int) -> bool:
     """True if q = p**m for a prime p and m >= 1."""
-    return int(q) >= 2 and len(sympy.factorint(int(q))) == 1
+    return int(q) >= 2 and len(factorize(q)) == 1
 
 
 def _powers_of_x(p: int, m: int, low: tuple[int, ...]) -> list[int] | None:
@@ -74,7 +75,7 @@ def galois_field(q: int) -> GaloisField:
     """The field GF(q); raises ValueError if q is not a prime power."""
     if not is_prime_power(q):
         raise ValueError(f"q={q!r} is not allowed: need a prime power")
-    ((p, m),) = sympy.factorint(int(q)).items()
+    ((p, m),) = factorize(q).items()
     if m == 1:
         return GaloisField(q=int(q), p=int(p), m=1, exp=None, log=None)
     for lower in range(1, q):  # lower coefficients of f in base p; constant term must be non-zero

@@ -17,7 +17,8 @@ Returns int64 arrays of shape (n_circuits, redundancy), rows ascending.
 from collections.abc import Iterator
 
 import numpy as np
-import sympy
+
+from .primes import is_prime, primes_below
 
 # S = 1 never puts two blocks of one circuit together, so nothing but memory limits T.
 ROUND_ROBIN_CAPACITY = 2**31 - 1
@@ -27,9 +28,9 @@ def iter_steps(n_blocks: int, redundancy: int) -> Iterator[int]:
     """Allowed AP steps in the published order (construction.md §3.2); needs redundancy >= 2."""
     s = redundancy
     candidates = np.arange(1, (n_blocks - 1) // (s - 1) + 1)  # a(S-1) < n
-    for p in sympy.primerange(2, s):
+    for p in primes_below(s):
         candidates = candidates[candidates % p != 0]
-    composite = not sympy.isprime(s)
+    composite = not is_prime(s)
     for a in candidates.tolist():
         yield a
         power = a * s

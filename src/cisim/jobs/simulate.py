@@ -14,14 +14,15 @@ log = logging.getLogger("cisim")
 
 
 class ProgressLog:
-    """Logs samples done, samples/s and ETA at most every `every` seconds."""
+    """Logs samples done, samples/s and ETA after the first batch, then at most every `every` seconds."""
 
     def __init__(self, label: str, every: float = 5.0):
-        self.label, self.every, self.start, self.last = label, every, time.perf_counter(), 0.0
+        self.label, self.every, self.start, self.last = label, every, time.perf_counter(), None
 
     def __call__(self, done: int, total: int):
         now = time.perf_counter() - self.start
-        if now - self.last >= self.every or done == total:
+        # the first batch at once (the rate and ETA are known from then on), then every `every` s
+        if self.last is None or now - self.last >= self.every or done == total:
             self.last = now
             rate = done / now if now > 0 else float("inf")
             log.info("%s: %d/%d samples, %.0f samples/s, ETA %.1f s", self.label, done, total, rate, (total - done) / rate)
