@@ -14,9 +14,11 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e ".[test,cluster]"
 	touch $@
 
+# Progress and results only: each job's details stay in logs/<study>/<rule>/ and `snakemake -n`.
+QUIET := --quiet rules host
 run: $(VENV)/.installed
-	$(SMK) --workflow-profile profiles/default --config study=$(STUDY)
-	$(SMK) --workflow-profile profiles/default --config study=$(STUDY) --report reports/$(STUDY)/report.zip
+	$(SMK) --workflow-profile profiles/default $(QUIET) --config study=$(STUDY)
+	$(SMK) --workflow-profile profiles/default $(QUIET) --config study=$(STUDY) --report reports/$(STUDY)/report.zip
 	@tail -n +2 logs/$(STUDY)/publish/publish.log
 
 test: $(VENV)/.installed

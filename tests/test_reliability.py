@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from cisim import datasets, metrics
+from cisim import backend, config, datasets, metrics
 
 from .pipeline import clone, copy_workflow, environment, smk
 
@@ -57,9 +57,26 @@ def workdir(tmp_path_factory):
     return copy_workflow(tmp_path_factory.mktemp("reliability"))
 
 
-def test_bad_input_fails_early_with_one_line_and_writes_nothing(workdir):
-    """The table above, each case a real Snakemake run (four at a time): non-zero exit, exactly one
-    `cisim:` line naming the key, the value and what is allowed, and no data/ or reports/ written."""
+def test_bad_input_is_refused_in_one_line_naming_key_value_and_what_is_allowed():
+    """The table above, through what the Snakefile runs before any job (workflow/rules/common.smk:
+    compose, then the backend check), which prints `cisim: <message>` and exits non-zero."""
+    failures = []
+    for items, words in BAD_INPUTS:
+        try:
+            cfg = config.compose("tiny", items)
+            backend.select(cfg["backend"]["name"], cfg["backend"]["fallback_to_cpu"])
+        except (config.ConfigError, ValueError, RuntimeError) as e:
+            line = f"cisim: {e}"
+            if "\n" in line or not all(w in line for w in words):
+                failures.append(f"{items}: {line}")
+        else:
+            failures.append(f"{items}: accepted")
+    assert not failures, "\n".join(failures)
+
+
+def test_bad_input_stops_snakemake_before_any_job_and_writes_nothing(workdir):
+    """One case of each kind as a real Snakemake run (four at a time): schema, range, capacity,
+    parse error. Non-zero exit, exactly one `cisim:` line, no data/ or reports/ written."""
 
     def check(case):
         items, words = case
@@ -69,8 +86,9 @@ def test_bad_input_fails_early_with_one_line_and_writes_nothing(workdir):
             return f"{items}: rc={proc.returncode} errors={errors or proc.stderr[-500:]}"
         return None
 
+    cases = [BAD_INPUTS[i] for i in (0, 3, 6, 14)]
     with ThreadPoolExecutor(4) as pool:
-        failures = [f for f in pool.map(check, BAD_INPUTS) if f]
+        failures = [f for f in pool.map(check, cases) if f]
     assert not failures, "\n".join(failures)
     assert not (workdir / "data").exists() and not (workdir / "reports").exists()
 

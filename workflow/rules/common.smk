@@ -37,15 +37,19 @@ def code_inputs(script):
     return cisim_sources.import_closure(root / "workflow/scripts" / f"{script}.py", root / "src/cisim", root=root)
 
 
+# What an allocation depends on: points that differ only in L, z, sample counts or χ share one file.
+ALLOCATION_KEYS = ("design", "design_options", "allocation", "allocation_options", "d_model", "n_circuits", "redundancy")
+
+
 def allocation_label(p):
-    """Points that differ only in L, z or sample counts share one allocation file."""
-    return cisim_config.point_label({**p, "grid": "alloc", "n_layers": 0}).removeprefix("alloc-").removesuffix("-L0")
+    point = {**{k: p[k] for k in ALLOCATION_KEYS}, "grid": "alloc", "n_layers": 0, "chi_scale": 1.0}
+    return cisim_config.point_label(point).removeprefix("alloc-").removesuffix("-L0")
 
 
 def allocation_params(wildcards):
     p = next(p for p in POINTS.values() if allocation_label(p) == wildcards.alloc)
-    keys = ("design", "design_options", "allocation", "allocation_options", "d_model", "n_circuits", "redundancy", "chi_scale")
-    return cisim_config.to_json({"point": {**{k: p[k] for k in keys}, "n_layers": 1}, "seeds": CFG["sim"]["seeds"]})
+    point = {**{k: p[k] for k in ALLOCATION_KEYS}, "n_layers": 1, "chi_scale": 1.0}
+    return cisim_config.to_json({"point": point, "seeds": CFG["sim"]["seeds"]})
 
 
 def simulate_params(wildcards):
