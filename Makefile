@@ -22,7 +22,7 @@ run: $(VENV)/.installed
 	@tail -n +2 logs/$(STUDY)/publish/publish.log
 
 test: $(VENV)/.installed
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadfile --durations=15
 
 test-fast: $(VENV)/.installed
 	$(PY) -m pytest -q -m "not slow"

@@ -25,8 +25,8 @@ rule all:
     input:
         f"{DATA}/summary.nc",
         expand(f"{REPORTS}/figures/{{figure}}.png", figure=FIGURE_NAMES),
-        f"{REPORTS}/index.html",
-        "reports/index.html",  # landing page linking every study's page
-        PINGPONG_TARGETS,  # issue-5 pages, only for the pingpong* / dynamic* studies
+        published(STUDY_PAGE),  # reports/<study>/index.html, through its receipt (workflow/rules/report.smk)
+        LANDING_MARK,  # reports/index.html, linking every study's pages, refreshed by this study
+        PINGPONG_TARGETS,  # ping-pong / dynamic page receipts, only for the pingpong* / dynamic* studies
     default_target: True
     localrule: True

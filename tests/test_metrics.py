@@ -23,3 +23,6 @@ def test_agreement_allows_rounding_and_rejects_real_changes():
     assert not agree(a, {**a, "false_on_rate": a["false_on_rate"] + 1e-4})
     assert not agree(a, {**a, "max_x_active": np.array([0.0, 0.3, 1.0])})  # a NaN that went away
     assert not agree(a, {**a, "nonfinite_count": np.array([0, 0, 5])})
+    # NaN where a (point, z) did not run, in both: agreement; in one only: not
+    missing = {**a, "false_on_rate": np.array([0.0, 1e-3, np.nan])}
+    assert agree(missing, {**missing}) and not agree(a, missing)

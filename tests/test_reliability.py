@@ -29,9 +29,9 @@ BAD_INPUTS = [
     (["sim.batch_size=abc"], ["sim.batch_size", "abc", "Integer"]),  # wrong type
     (["sweep.grids.main.pairs=[[400,500]]"], ["n_circuits=500", "at most 86"]),  # above the allocator's capacity
     (["sweep.grids.main.redundancy=[101]"], ["redundancy=101", "n_blocks = 100"]),  # S > n_blocks
-    (["sweep.grids.main.redundancy=[0]"], ["redundancy=0", "1 <= redundancy"]),  # S < 1
+    (["sweep.grids.main.redundancy=[0]"], ["redundancy=0", ">= 1"]),  # S < 1 (the field's rule)
     (["sweep.grids.main.n_active=[81]"], ["n_active=81", "n_circuits = 80"]),  # z > T
-    (["sweep.grids.main.n_active=[0]"], ["n_active=0", "1 <= n_active"]),  # z < 1
+    (["sweep.grids.main.n_active=[0]"], ["n_active=0", ">= 1"]),  # z < 1 (the field's rule)
     (["sweep.grids.main.pairs=[[402,50]]"], ["d_model=402", "multiple of the circuit width"]),
     (["sim.batch_size=0"], ["sim.batch_size=0", ">= 1"]),
     (["sim.n_samples=-5"], ["sim.n_samples=-5", ">= 1"]),
@@ -40,6 +40,13 @@ BAD_INPUTS = [
     (["allocation=transversal", "allocation.q=10"], ["allocation.q=10", "prime power"]),
     (["sim.batch_size=="], ["sim.batch_size==", "parsing"]),  # malformed override
     (["backend=cupy"], ["backend.name='cupy'", "fallback_to_cpu"]),  # no GPU here
+    (["+sim.foo=1"], ["sim.foo=1", "not a key of sim"]),  # an unknown key added with `+`
+    (["sim.seeds=[-1]"], ["sim.seeds=-1", ">= 0"]),  # negative seed (numpy's SeedSequence)
+    (["sweep.grids.main.n_active=[]"], ["sweep.grids.main.n_active=[]", "non-empty"]),  # empty sweep axis
+    (["sweep.grids.main.n_samples=0"], ["sweep.grids.main.n_samples=0", ">= 1"]),  # 0 is refused, not replaced
+    (["report.through_layer=5"], ["report.through_layer=5", "n_layers = 4"]),  # deeper than the scaling grid
+    (["sim.n_samples=1000000000000"], ["sim.n_samples=1000000000000", "GiB"]),  # terabytes of inputs
+    (["sim.seeds=[0", "1]"], ["sim.seeds=[0", "quote each override"]),  # an unquoted list, split by Snakemake
 ]
 
 
@@ -91,6 +98,19 @@ def test_bad_input_stops_snakemake_before_any_job_and_writes_nothing(workdir):
         failures = [f for f in pool.map(check, cases) if f]
     assert not failures, "\n".join(failures)
     assert not (workdir / "data").exists() and not (workdir / "reports").exists()
+
+
+def test_yaml_syntax_error_is_refused_in_one_line_with_file_line_and_column(tmp_path):
+    """A hand-edited conf/ file with a YAML syntax error: one `cisim:` line naming file:line:col
+    (not a traceback), non-zero exit, nothing written."""
+    wd = copy_workflow(tmp_path / "yaml")
+    conf = wd / "conf/sim/tiny.yaml"
+    conf.write_text(conf.read_text().replace("batch_size: 256", "batch_size: [256"))
+    proc = run(wd, "--config", "study=tiny")
+    errors = [l for l in proc.stderr.splitlines() if l.startswith("cisim:")]
+    assert proc.returncode != 0 and len(errors) == 1 and "tiny.yaml:" in errors[0] and "not valid YAML" in errors[0], proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr
+    assert not (wd / "data").exists() and not (wd / "reports").exists()
 
 
 def summary_of(workdir) -> xr.Dataset:

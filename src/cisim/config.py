@@ -1,18 +1,29 @@
 """The one config schema: dataclasses per group option, registered in Hydra's ConfigStore.
 
 `conf/` holds the YAML options; each option file starts with `defaults: [base_<option>]`, so
-composition is closed to typos (unknown keys fail) and typed (wrong types fail). Every field
-has a one-line description next to it. `compose(study, overrides)` is the single entry point
-used by the Snakefile and the tests; `expand_points(cfg)` turns the sweep into simulation points.
+composition is typed (wrong types fail). Every field has a one-line description next to it, and
+what it allows beyond its type (bounds, choices, non-empty, distinct) is declared on the field
+once (`checked`, a `Rule` in the field's metadata). `compose(study, overrides)` is the single
+entry point used by the Snakefile and the tests: it composes, then `validate` checks the whole
+config in one pass before any job starts — the schema's keys and rules (`check_schema`),
+cross-field constraints, and every simulation point's feasibility (`check_point`: capacity and
+memory). `expand_points(cfg)` turns the sweep into simulation points. docs/reliability.md lists
+the guarantees.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
 import itertools
 import json
+import math
+import os
+import re
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, OmegaConf
@@ -29,10 +40,106 @@ def _require(ok: bool, key: str, value, allowed: str):
         raise ConfigError(f"{key}={value!r} is not allowed: {allowed}")
 
 
+# ---------------------------------------------------------------- rules declared on the fields
+INT64_MAX = 2**63 - 1  # seeds, sizes and counts are stored as int64 (netCDF coordinates, numpy)
+
+
+def _either(choices) -> str:
+    """'a, b or c'."""
+    words = [str(c) for c in choices]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _number(v) -> str:
+    return "2**63 - 1" if v == INT64_MAX else f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def _registry(module: str, name: str) -> Callable[[], Any]:
+    """The choices held by `cisim.<module>.<name>`, read when checking (registries import the
+    numerical code, which the schema does not need to load)."""
+    return lambda: getattr(importlib.import_module(f".{module}", __package__), name)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What a field allows beyond its type. Bounds, choices and `pattern` apply to a scalar or to
+    every entry of a list (of nested lists too); `nonempty` and `distinct` to the value itself,
+    `length` to every entry (itself a list); `group` marks a list of conf/<group>/ options,
+    checked against their own schema; `noun` names the entries in messages."""
+
+    ge: float | None = None  # value >= ge
+    gt: float | None = None  # value > gt
+    le: float | None = None  # value <= le
+    lt: float | None = None  # value < lt
+    choices: tuple | Callable[[], Any] | None = None  # allowed values, or a registry read when checking (`_registry`)
+    pattern: str | None = None  # a string matching this regular expression
+    nonempty: bool = False  # a list or mapping with at least one entry
+    distinct: bool = False  # no entry twice
+    length: int | None = None  # every entry is a list of this many values
+    group: str | None = None  # entries are conf/<group>/ options (checked against their own schema)
+    noun: str | None = None  # the entries, in messages (default: from the field's type)
+
+    def options(self) -> list:
+        return list(self.choices() if callable(self.choices) else self.choices)
+
+    def allowed(self, kind: str, many: bool) -> str:
+        """What is allowed, in words; `kind` is the entries' type: integer, number, string, mapping."""
+        if self.choices is not None:
+            scalar = _either(self.options())
+        else:
+            noun = self.noun or (f"{kind}s" if many else f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}")
+            if self.pattern is not None:
+                noun += f" matching {self.pattern}"
+            bounds = [f"{op} {_number(v)}" for op, v in ((">=", self.ge), (">", self.gt), ("<=", self.le), ("<", self.lt)) if v is not None]
+            scalar = f"{noun} {' and '.join(bounds)}" if bounds else noun
+        if many:
+            each = "entries each " if self.choices is not None else ""
+            return f"a {'non-empty ' if self.nonempty else ''}list of {'distinct ' if self.distinct else ''}{each}{scalar}"
+        return "a non-empty " + scalar.split(" ", 1)[1] if self.nonempty else scalar
+
+    def check(self, key: str, value, kind: str) -> None:
+        """ConfigError naming `key`, the offending value (the entry, for lists) and what is allowed."""
+        many = isinstance(value, list)
+        allowed = self.allowed(kind, many)
+        if self.nonempty:
+            _require(len(value) > 0, key, value, allowed)
+        if not many:
+            self._check_entry(key, value, allowed)
+            return
+        if self.distinct:
+            seen = [json.dumps(v, sort_keys=True) for v in value]
+            _require(len(set(seen)) == len(seen), key, value, allowed)
+        if self.group is not None:
+            return  # option names, or the options composed from them: checked against their schema
+        for entry in value:
+            if self.length is not None:
+                _require(isinstance(entry, list) and len(entry) == self.length, key, entry, allowed)
+            for leaf in entry if isinstance(entry, list) else [entry]:
+                self._check_entry(key, leaf, allowed)
+
+    def _check_entry(self, key: str, v, allowed: str) -> None:
+        if v is None:
+            return  # Optional fields: None means "not set" (the field's description says what then)
+        if self.choices is not None:
+            _require(v in self.options(), key, v, allowed)
+        if self.pattern is not None:
+            _require(isinstance(v, str) and re.fullmatch(self.pattern, v) is not None, key, v, allowed)
+        for bound, ok in ((self.ge, lambda b: v >= b), (self.gt, lambda b: v > b), (self.le, lambda b: v <= b), (self.lt, lambda b: v < b)):
+            if bound is not None:
+                _require(ok(bound), key, v, allowed)  # written as "ok", so NaN fails every bound
+
+
+def checked(default: Any = dataclasses.MISSING, *, factory: Callable[[], Any] | None = None, **rule) -> Any:
+    """A dataclass field with a default (or `factory`) and the `Rule(**rule)` it must satisfy."""
+    if factory is not None:
+        return field(default_factory=factory, metadata={"rule": Rule(**rule)})
+    return field(default=default, metadata={"rule": Rule(**rule)})
+
+
 # ---------------------------------------------------------------- allocation
 @dataclass
 class AllocationConf:
-    name: str = MISSING  # registered allocator (cisim.allocation.ALLOCATORS)
+    name: str = checked(MISSING, choices=_registry("allocation", "ALLOCATORS"))  # registered allocator (cisim.allocation.ALLOCATORS)
 
 
 @dataclass
@@ -43,7 +150,7 @@ class PrimeStepConf(AllocationConf):
 @dataclass
 class TransversalConf(AllocationConf):
     name: str = "transversal"  # transversal design TD(S, q): lines y = a·x + b over GF(q)
-    q: Optional[int] = None  # field size (a prime power); None = the largest that fits
+    q: Optional[int] = checked(None, ge=2)  # field size (a prime power); None = the largest that fits
     completion: bool = False  # greedily add blocks on unused pairs after the q² lines
 
 
@@ -55,97 +162,97 @@ class RandomSubsetsConf(AllocationConf):
 # ---------------------------------------------------------------- design, circuit, backend
 @dataclass
 class DesignConf:
-    name: str = "baseline"  # registered design (cisim.construction.DESIGNS)
+    name: str = checked("baseline", choices=_registry("construction", "DESIGNS"))  # registered design (cisim.construction.DESIGNS)
     chi_scale: float = 1.0  # multiplies the suppression constant χ (post's w_correction)
-    chi_convention: str = "post"  # pairs χ balances: post (t ≠ u, eq 5.24) or published (t < u, the authors' code); docs/reproduction.md
+    chi_convention: str = checked("post", choices=_registry("construction", "CHI_CONVENTIONS"))  # pairs χ balances: post (t ≠ u, eq 5.24) or published (t < u, the authors' code); docs/reproduction.md
 
 
 @dataclass
 class RedundantIndicatorsConf(DesignConf):
     name: str = "redundant_indicators"  # k on-indicator pairs per circuit, read as their mean
-    k: int = 3  # on-indicator pairs per circuit (circuit width 2k + 2)
-    embedding: str = "independent"  # shared: one position set per circuit; independent: one per indicator copy
+    k: int = checked(3, ge=1)  # on-indicator pairs per circuit (circuit width 2k + 2)
+    embedding: str = checked("independent", choices=_registry("construction.redundant_indicators", "EMBEDDINGS"))  # shared: one position set per circuit; independent: one per indicator copy
 
 
 @dataclass
 class IndicatorShareConf(DesignConf):
     name: str = "indicator_share"  # unequal blocks: indicators get `fraction` of the width
-    fraction: float = 0.5  # share of d_model given to the two on-indicator blocks (baseline: 0.5)
-    redundancy_on: Optional[int] = None  # S of the indicator neurons (None: the point's redundancy)
+    fraction: float = checked(0.5, gt=0.0, lt=1.0)  # share of d_model given to the two on-indicator blocks (baseline: 0.5)
+    redundancy_on: Optional[int] = checked(None, ge=1)  # S of the indicator neurons (None: the point's redundancy)
 
 
 @dataclass
 class CarriedIndicatorsConf(DesignConf):
     name: str = "carried_indicators"  # indicators computed once, carried forward in a dedicated pool
-    fraction: float = 0.5  # share of d_model in the indicator pool
+    fraction: float = checked(0.5, gt=0.0, lt=1.0)  # share of d_model in the indicator pool
 
 
 @dataclass
 class IndicatorCleanupConf(DesignConf):
     name: str = "indicator_cleanup"  # extra layers that only re-apply the step function to indicators
-    every: int = 2  # one clean-up layer after every `every` computing layers (counted in the depth)
+    every: int = checked(2, ge=1)  # one clean-up layer after every `every` computing layers (counted in the depth)
 
 
 @dataclass
 class CrossCircuitConf(DesignConf):
     name: str = "cross_circuit"  # circuit t at layer l reads its parent's state at layer l − 1
-    routing: str = "permutation"  # identity, permutation, fan_out or fan_in_2
-    fan_out: int = 2  # children per parent for routing=fan_out
+    routing: str = checked("permutation", choices=_registry("construction.cross_circuit", "ROUTINGS"))  # identity, permutation, fan_out or fan_in_2
+    fan_out: int = checked(2, ge=1)  # children per parent for routing=fan_out
 
 
 @dataclass
 class CircuitConf:
-    name: str = "rotation"  # small-circuit family: the post's conditional rotation (width set by the design)
+    name: str = checked("rotation", choices=("rotation",))  # small-circuit family: the post's conditional rotation (width set by the design)
 
 
 @dataclass
 class BackendConf:
-    name: str = "numpy"  # array backend: numpy, cupy or auto (cupy if a GPU is present)
+    name: str = checked("numpy", choices=("numpy", "cupy", "auto"))  # array backend: numpy, cupy or auto (cupy if a GPU is present)
     fallback_to_cpu: bool = False  # if a GPU backend is requested but absent: fall back instead of failing
 
 
 # ---------------------------------------------------------------- simulation and sweep
 @dataclass
 class SimConf:
-    seeds: list[int] = field(default_factory=lambda: [0, 1, 2])  # one network and input stream per seed
-    n_samples: int = 500  # sampled active sets per (point, seed, n_active) unless a grid overrides it
+    seeds: list[int] = checked(factory=lambda: [0, 1, 2], nonempty=True, distinct=True, ge=0, le=INT64_MAX)  # one network and input stream per seed (numpy's SeedSequence: non-negative)
+    n_samples: int = checked(500, ge=1)  # sampled active sets per (point, seed, n_active) unless a grid overrides it
     exhaustive_z1: bool = True  # n_active = 1 runs every circuit exactly once instead of sampling
-    batch_size: int = 1024  # samples per forward batch (memory only; results do not depend on it)
-    dtype: str = "float32"  # float32 or float64 activations
-    forward: str = "auto"  # weight layers: auto (cost model), dense (one GEMM) or structured (factored weights)
-    n_trajectories: int = 10  # samples whose first active circuit's trajectory is stored (Figs 1, 4)
+    batch_size: int = checked(1024, ge=1)  # samples per forward batch (memory only; results do not depend on it)
+    dtype: str = checked("float32", choices=("float32", "float64"))  # float32 or float64 activations
+    forward: str = checked("auto", choices=_registry("forward", "FORWARD_CHOICES"))  # weight layers: auto (cost model), dense (one GEMM) or structured (factored weights)
+    n_trajectories: int = checked(10, ge=0)  # samples whose first active circuit's trajectory is stored (Figs 1, 4)
 
 
 @dataclass
 class GridConf:
-    d_model: list[int] = field(default_factory=list)  # D values (product with n_circuits) ...
-    n_circuits: list[int] = field(default_factory=list)  # ... T values
-    pairs: list[list[int]] = field(default_factory=list)  # explicit [d_model, n_circuits] pairs instead
-    redundancy: list[int] = field(default_factory=lambda: [6])  # S values
-    n_layers: list[int] = field(default_factory=lambda: [4])  # L values
-    n_active: list[int] = field(default_factory=lambda: [1, 2, 3, 4])  # z values, all run on the same network
-    n_samples: Optional[int] = None  # overrides sim.n_samples for this grid
-    designs: list[str] = field(default_factory=list)  # conf/design options swept here (empty: the selected design)
-    allocations: list[str] = field(default_factory=list)  # conf/allocation options swept here (empty: the selected one)
+    d_model: list[int] = checked(factory=list, distinct=True, ge=1)  # D values (product with n_circuits) ...
+    n_circuits: list[int] = checked(factory=list, distinct=True, ge=1)  # ... T values
+    pairs: list[list[int]] = checked(factory=list, distinct=True, length=2, ge=1, noun="[d_model, n_circuits] pairs of integers")  # explicit [d_model, n_circuits] pairs instead
+    redundancy: list[int] = checked(factory=lambda: [6], nonempty=True, distinct=True, ge=1)  # S values
+    n_layers: list[int] = checked(factory=lambda: [4], nonempty=True, distinct=True, ge=1)  # L values
+    n_active: list[int] = checked(factory=lambda: [1, 2, 3, 4], nonempty=True, distinct=True, ge=1)  # z values, all run on the same network
+    n_samples: Optional[int] = checked(None, ge=1)  # overrides sim.n_samples for this grid (None: sim.n_samples)
+    designs: list[str] = checked(factory=list, distinct=True, group="design")  # conf/design options swept here (empty: the selected design)
+    allocations: list[str] = checked(factory=list, distinct=True, group="allocation")  # conf/allocation options swept here (empty: the selected one)
 
 
 @dataclass
 class SweepConf:
-    grids: dict[str, GridConf] = field(default_factory=dict)  # named grids; their points are unioned
+    grids: dict[str, GridConf] = checked(factory=dict, nonempty=True)  # named grids; their points are unioned
 
 
 @dataclass
 class ReportConf:
-    mse_threshold: float = 0.1  # a setting "works" while mse_x_active stays below this ...
-    false_on_threshold: float = 1e-3  # ... and the false-on rate below this, through `through_layer`
-    through_layer: int = 4  # last layer the thresholds must hold at
+    mse_threshold: float = checked(0.1, gt=0.0)  # a setting "works" while mse_x_active stays below this ...
+    false_on_threshold: float = checked(1e-3, gt=0.0, le=1.0)  # ... and the false-on rate below this, through `through_layer`
+    through_layer: int = checked(4, ge=1)  # last layer the thresholds must hold at
     main_point: str = "main"  # grid whose (single) point is the main network of Figs 1–7
     scaling_grid: str = "scaling"  # grid behind the T(d/D)² panels of Figs 8–11
 
 
 @dataclass
 class Config:
-    study_name: str = "paper"  # output folder: data/<study_name>, reports/<study_name>
+    study_name: str = checked("paper", pattern=r"[A-Za-z0-9_][A-Za-z0-9_.-]*")  # output folder: data/<study_name>, reports/<study_name>
     allocation: AllocationConf = MISSING  # group allocation: which neurons each circuit uses
     design: DesignConf = MISSING  # group design: how circuits are embedded in the large network
     circuit: CircuitConf = MISSING  # group circuit: the small-circuit family
@@ -189,6 +296,9 @@ BASES = {
 }
 
 
+GROUP_SCHEMAS = {"allocation": AllocationConf, "design": DesignConf}  # the groups whose options have their own schema
+
+
 def load_option(group: str, option: str, conf_dir: Path | None = None) -> dict:
     """One option file of `group` validated against its schema, as a plain dict (for sweeps
     that run several options of a group in one study)."""
@@ -202,12 +312,33 @@ def load_option(group: str, option: str, conf_dir: Path | None = None) -> dict:
     return OmegaConf.to_container(merged)
 
 
+QUOTING_HINT = "quote each override as one string, e.g. --config 'overrides=[\"sim.seeds=[0,1]\"]'"
+
+
+def _yaml_error(e: BaseException) -> str | None:
+    """'<file>:<line>:<col> is not valid YAML: <problem>' for a YAML syntax error anywhere in the
+    chain of `e` (a conf/ file edited by hand), else None."""
+    import yaml
+
+    while e is not None:
+        if isinstance(e, yaml.MarkedYAMLError):
+            mark = e.problem_mark or e.context_mark
+            where = f"{mark.name}:{mark.line + 1}:{mark.column + 1}" if mark is not None else "a conf/ file"
+            what = "; ".join(str(w) for w in (e.problem, e.context) if w)
+            return " ".join(f"{where} is not valid YAML: {what}".split())
+        e = e.__cause__ or e.__context__
+    return None
+
+
 def compose(study: str = "paper", overrides: list[str] | None = None, conf_dir: Path | None = None) -> dict:
     """Compose `conf_dir` (default: the repository's conf/) for `study` with Hydra overrides;
-    validate; return a plain resolved dict."""
+    validate the whole config (`validate`); return a plain resolved dict. Every failure is one
+    ConfigError line: `<key>=<value> is not allowed: <what is allowed>`, or the file, line and
+    column of a YAML syntax error."""
+    import yaml
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
-    from hydra.errors import HydraException
+    from hydra.errors import HydraException, OverrideParseException
     from omegaconf.errors import OmegaConfBaseException
 
     register()
@@ -221,52 +352,135 @@ def compose(study: str = "paper", overrides: list[str] | None = None, conf_dir: 
                     grid[key] = [load_option(group, o, conf_dir) for o in grid[key]] or [plain[group]]
                 except ConfigError as e:
                     raise ConfigError(f"sweep.grids.{grid_name}.{key}: {e}") from None
-    except (HydraException, OmegaConfBaseException) as e:
+    except (HydraException, OmegaConfBaseException, yaml.YAMLError) as e:
+        located = _yaml_error(e)
+        if located:
+            raise ConfigError(located) from None
         detail = f"{e}: {e.__cause__}" if e.__cause__ and str(e.__cause__) not in str(e) else str(e)
+        if isinstance(e, OverrideParseException):  # e.g. an unquoted list that the shell or Snakemake split
+            detail += f" ({QUOTING_HINT})"
         raise ConfigError(" ".join(detail.split())) from None
     validate(plain)
     return plain
 
 
+def _kind(hint) -> str:
+    """Entries' type of a field annotation, in words (for messages)."""
+    while typing.get_origin(hint) in (list, typing.Union):
+        hint = next(a for a in typing.get_args(hint) if a is not type(None))
+    return {int: "integer", float: "number", str: "string", bool: "boolean"}.get(hint, "mapping")
+
+
+def _leaves(value):
+    if isinstance(value, list):
+        for v in value:
+            yield from _leaves(v)
+    else:
+        yield value
+
+
+def _option_class(cls, node: dict):
+    """The schema of one group option: the registered subclass its `name` selects (BASES)."""
+    for group, base in GROUP_SCHEMAS.items():
+        if isinstance(cls, type) and issubclass(cls, base):
+            return BASES[group].get(node.get("name"), cls)
+    return cls
+
+
+def check_schema(node: dict, cls, prefix: str = "") -> None:
+    """Walk `node` (the composed config, or part of it) against dataclass `cls`: refuse keys the
+    schema does not have (however they were added, e.g. Hydra's `+key=value`), check every field's
+    `Rule`, keep integers within int64 and numbers finite, and recurse into nested schemas (a
+    group option's schema is the one its `name` selects). One-line ConfigError."""
+    cls = _option_class(cls, node)
+    names = [f.name for f in dataclasses.fields(cls)]
+    where = prefix.rstrip(".") or "the config"
+    for key, value in node.items():
+        _require(key in names, f"{prefix}{key}", value, f"not a key of {where}, which has {', '.join(names)}")
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        if f.name not in node:
+            continue  # not composed (e.g. `name` switched to another design): the design's default applies
+        key, value, hint = prefix + f.name, node[f.name], hints[f.name]
+        kind = _kind(hint)
+        for leaf in _leaves(value):
+            if isinstance(leaf, int) and not isinstance(leaf, bool):
+                _require(-INT64_MAX - 1 <= leaf <= INT64_MAX, key, leaf, "an integer within int64 (|value| < 2**63)")
+            elif isinstance(leaf, float):
+                _require(math.isfinite(leaf), key, leaf, "a finite number")
+        rule = f.metadata.get("rule")
+        if rule is None:  # a subclass redefining a field keeps its base's rule (e.g. `name`)
+            rule = next((b.metadata["rule"] for c in cls.__mro__[1:] if dataclasses.is_dataclass(c)
+                         for b in dataclasses.fields(c) if b.name == f.name and "rule" in b.metadata), None)
+        if rule is not None:
+            rule.check(key, value, kind)
+            if rule.group is not None:  # the grid's options, composed from their conf/ files
+                for option in value:
+                    if isinstance(option, dict):
+                        check_schema(option, GROUP_SCHEMAS[rule.group], f"{key}[{option.get('name')}].")
+        origin, args = typing.get_origin(hint), typing.get_args(hint)
+        if dataclasses.is_dataclass(hint) and isinstance(value, dict):
+            check_schema(value, hint, key + ".")
+        elif origin is dict and dataclasses.is_dataclass(args[1]) and isinstance(value, dict):
+            for name, item in value.items():
+                _require(isinstance(item, dict), f"{key}.{name}", item, f"a mapping of {args[1].__name__} keys")
+                check_schema(item, args[1], f"{key}.{name}.")
+
+
 def validate(cfg: dict) -> None:
-    """Range checks that types alone cannot express (one-line ConfigError each)."""
-    from .allocation import ALLOCATORS
-    from .construction import CHI_CONVENTIONS, DESIGNS
+    """The whole composed config, in one pass, before any job starts (one-line ConfigError):
 
-    sim = cfg["sim"]
-    _require(cfg["allocation"]["name"] in ALLOCATORS, "allocation.name", cfg["allocation"]["name"], f"one of {sorted(ALLOCATORS)}")
-    _require(cfg["design"]["name"] in DESIGNS, "design.name", cfg["design"]["name"], f"one of {sorted(DESIGNS)}")
-    conventions = " or ".join(CHI_CONVENTIONS)
-    _require(cfg["design"]["chi_convention"] in CHI_CONVENTIONS, "design.chi_convention", cfg["design"]["chi_convention"], conventions)
+    1. schema: keys and types (`check_schema`; Hydra checked the types), every field's `Rule`;
+    2. cross-field constraints: a grid lists its networks either as pairs or as d_model ×
+       n_circuits; report.through_layer ≤ the depth of every point of report.scaling_grid;
+       the grid report.main_point (where present) has one point; no point twice;
+    3. every point feasible (`check_point`): sizes, z ≤ T, design options, allocation capacity,
+       and memory (`check_memory`).
+    """
+    check_schema(cfg, Config)
     for grid_name, grid in cfg["sweep"]["grids"].items():
-        for design in grid["designs"]:
-            _require(design["chi_convention"] in CHI_CONVENTIONS, f"sweep.grids.{grid_name}.designs[{design['name']}].chi_convention",
-                     design["chi_convention"], conventions)
-    _require(cfg["backend"]["name"] in ("numpy", "cupy", "auto"), "backend.name", cfg["backend"]["name"], "numpy, cupy or auto")
-    _require(len(sim["seeds"]) > 0, "sim.seeds", sim["seeds"], "a non-empty list of integers")
-    _require(len(set(sim["seeds"])) == len(sim["seeds"]), "sim.seeds", sim["seeds"], "distinct seeds")
-    for key in ("n_samples", "batch_size"):
-        _require(sim[key] >= 1, f"sim.{key}", sim[key], "an integer >= 1")
-    _require(sim["n_trajectories"] >= 0, "sim.n_trajectories", sim["n_trajectories"], "an integer >= 0")
-    _require(sim["dtype"] in ("float32", "float64"), "sim.dtype", sim["dtype"], "float32 or float64")
-    _require(sim["forward"] in ("auto", "dense", "structured"), "sim.forward", sim["forward"], "auto, dense or structured")
-    _require(len(cfg["sweep"]["grids"]) > 0, "sweep.grids", cfg["sweep"]["grids"], "at least one grid")
-    for point in expand_points(cfg):
-        check_point(point)
+        g = f"sweep.grids.{grid_name}"
+        for key in ("d_model", "n_circuits"):
+            if grid["pairs"]:  # both given: one of them would be silently ignored
+                _require(not grid[key], f"{g}.{key}", grid[key], f"[] when {g}.pairs lists the networks")
+            else:
+                _require(len(grid[key]) > 0, f"{g}.{key}", grid[key], f"a non-empty list of integers >= 1, unless {g}.pairs is set")
+    points = expand_points(cfg)
+    seen = set()
+    for p in points:
+        label = point_label(p)
+        _require(label not in seen, f"sweep.grids.{p['grid']}", label,
+                 "each network once (two designs or allocations of the grid define the same network)")
+        seen.add(label)
+    report = cfg["report"]
+    main = [point_label(p) for p in points if p["grid"] == report["main_point"]]
+    _require(len(main) <= 1, f"sweep.grids.{report['main_point']}", main,
+             f"one point: report.main_point={report['main_point']!r} names the main network of Figs 1–7")
+    for p in points:
+        if p["grid"] == report["scaling_grid"]:
+            _require(report["through_layer"] <= p["n_layers"], "report.through_layer", report["through_layer"],
+                     f"1 <= through_layer <= n_layers = {p['n_layers']} of every point of report.scaling_grid={report['scaling_grid']!r}")
+    for p in points:
+        check_point(p, cfg)
 
 
-def check_point(p: dict) -> None:
-    """A simulation point is feasible: sizes positive, D a multiple of d, z ≤ T, T ≤ capacity."""
+def check_point(p: dict, cfg: dict | None = None) -> None:
+    """A simulation point is feasible: sizes positive, z ≤ T, the design's options and sizes
+    (D a multiple of d, …), T ≤ the allocation's capacity; with the config `cfg`, its memory
+    too (`check_memory`, before the capacity, whose computation grows with D)."""
     from . import allocation
 
     from .construction import get_design
 
     g = f"sweep.grids.{p['grid']}"
-    for key in ("d_model", "n_circuits", "n_layers"):
+    for key in ("d_model", "n_circuits", "n_layers", "redundancy"):
         _require(p[key] >= 1, f"{g}.{key}", p[key], "an integer >= 1")
     for z in p["n_active"]:
         _require(1 <= z <= p["n_circuits"], f"{g}.n_active", z, f"1 <= n_active <= n_circuits = {p['n_circuits']}")
+    _require(len(p["n_active"]) > 0, f"{g}.n_active", p["n_active"], "a non-empty list of integers >= 1")
     _require(p["n_samples"] >= 1, f"{g}.n_samples", p["n_samples"], "an integer >= 1")
+    if cfg is not None:
+        check_memory(p, cfg)
     try:
         blocks = get_design(p["design"]).blocks(network_spec(p))
     except ValueError as e:
@@ -283,6 +497,47 @@ def check_point(p: dict) -> None:
             p["n_circuits"],
             f"allocation '{p['allocation']}' places at most {cap} circuits at n_blocks={n_blocks}, redundancy={p['redundancy']}",
         )
+
+
+def memory_limit() -> int:
+    """Bytes one job may use: CISIM_MEMORY_GB when set (e.g. a cluster node's memory, when the
+    workflow is composed on a smaller login node), else this machine's physical memory."""
+    if os.environ.get("CISIM_MEMORY_GB"):
+        return int(float(os.environ["CISIM_MEMORY_GB"]) * 2**30)
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def check_memory(p: dict, cfg: dict) -> None:
+    """Refuse a point whose simulation would not fit in memory (`simulate.peak_bytes`, compared
+    with `memory_limit`), naming the key behind the largest part."""
+    from .simulate import peak_bytes
+
+    sim, g = cfg["sim"], f"sweep.grids.{p['grid']}"
+    n_weight_layers = p["n_layers"] - 1
+    if p["design"] == "indicator_cleanup":  # clean-up layers count in the depth (construction/indicator_cleanup.py)
+        from .construction.indicator_cleanup import n_cleanup_layers
+
+        n_weight_layers += n_cleanup_layers(p["n_layers"], int(p["design_options"].get("every", 2)))
+    inputs = {z: p["n_circuits"] if z == 1 and sim["exhaustive_z1"] else p["n_samples"] for z in p["n_active"]}
+    parts = peak_bytes(p["d_model"], p["n_circuits"], n_weight_layers, p["redundancy"], inputs, sim["batch_size"], sim["dtype"], sim["forward"])
+    total, limit = sum(parts.values()), memory_limit()
+    if total <= limit:
+        return
+    gib = lambda b: f"{b / 2**30:.3g} GiB"  # noqa: E731
+    largest = max(parts, key=parts.get)
+    if largest == "inputs":
+        grid_set = cfg["sweep"]["grids"][p["grid"]]["n_samples"] is not None
+        key, value = (f"{g}.n_samples" if grid_set else "sim.n_samples"), p["n_samples"]
+    elif largest == "position tables":
+        key, value = (f"{g}.n_layers", p["n_layers"]) if p["n_layers"] >= p["n_circuits"] else (f"{g}.n_circuits", p["n_circuits"])
+    elif largest == "one batch" and p["n_circuits"] > p["d_model"]:
+        key, value = f"{g}.n_circuits", p["n_circuits"]
+    else:
+        key, value = f"{g}.d_model", p["d_model"]
+    detail = ", ".join(f"{k} {gib(v)}" for k, v in parts.items() if v)
+    hint = "; sim.forward=structured avoids the dense weights" if largest == "dense weights" else ""
+    _require(False, key, value, f"point {point_label(p)} needs about {gib(total)} ({detail}) > {gib(limit)} of memory "
+                                f"(this machine's, or CISIM_MEMORY_GB){hint}")
 
 
 def network_spec(p: dict):
@@ -339,7 +594,7 @@ def expand_points(cfg: dict) -> list[dict]:
                 "redundancy": int(redundancy),
                 "n_layers": int(n_layers),
                 "n_active": sorted(int(z) for z in grid["n_active"]),
-                "n_samples": int(grid["n_samples"] or cfg["sim"]["n_samples"]),
+                "n_samples": int(cfg["sim"]["n_samples"] if grid["n_samples"] is None else grid["n_samples"]),
             }
             points.append(p)
     return points

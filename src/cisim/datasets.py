@@ -14,22 +14,29 @@ Layout of a run file (one per simulation point, all its seeds and z values):
 
 `gather` combines a study's run files with `xr.combine_by_coords` along `point`; it keeps each
 run's config_sha256, git_commit and chi_convention as coordinates along `point`.
-Writes go to a temporary file in the target folder and are renamed into place, so a killed job
-never leaves a truncated file under the final name.
+
+Provenance is checked, not only stored: a reader given the sha256 of the params JSON its rule
+expects (`config_sha256`; `read_run`, `read_allocations`, `gather`) refuses a file made from other
+params with one line naming the file and the command that rebuilds it (`rebuild_command`).
+Writes go through `cisim.files.atomic`: a temporary file in the target folder, renamed into place,
+so a killed job never leaves a truncated file under the final name; files get the permissions of a
+normal open() (umask applies), and a full disk or a refused permission is named in one line.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import shlex
 import subprocess
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
 from . import __version__
+from .files import WriteError, atomic  # noqa: F401  (WriteError: what `write` raises, cause named)
 
 CONVENTIONS = "CF-1.12"
 DEFAULT_CHI_CONVENTION = "post"  # what a run file without the attribute used (the only convention before it existed)
@@ -93,6 +100,41 @@ def git_state(repo: Path) -> tuple[str, int]:
         return "unknown", 1
 
 
+def config_sha256(config_json: str) -> str:
+    """The hash a file's provenance stores for the params JSON its job received (hex sha256 of the
+    UTF-8 text). Rules compute the hash they expect with this same function (workflow/rules/gather.smk)."""
+    return hashlib.sha256(config_json.encode()).hexdigest()
+
+
+def rebuild_command(path, run_config: dict | None = None) -> str:
+    """The command that rebuilds `path` with the run's `--config` (study, overrides) and then
+    everything downstream of it: `snakemake --config study=tiny --forcerun data/tiny/runs/<point>.nc`.
+    run_config: the workflow's config dict (`snakemake.config` in a job script)."""
+    run_config = run_config or {}
+    entries = []
+    if "study" in run_config:
+        entries.append(f"study={run_config['study']}")
+    overrides = run_config.get("overrides") or []
+    if overrides:
+        items = [overrides] if isinstance(overrides, str) else list(overrides)
+        entries.append(shlex.quote("overrides=[" + ",".join(json.dumps(str(o)) for o in items) + "]"))
+    config = f" --config {' '.join(entries)}" if entries else ""
+    return f"snakemake{config} --forcerun {path}"
+
+
+def check_made_from(ds: xr.Dataset, path, rule: str, expected_sha256: str | None, run_config: dict | None = None) -> None:
+    """Refuse a file whose stored config_sha256 is not the hash of the params its rule expects now
+    (a file copied in, synced from another run, or left by `--rerun-triggers mtime`): one-line
+    DataError naming the file and the command that rebuilds it. expected_sha256 None: no check."""
+    if expected_sha256 is None:
+        return
+    stored = ds.attrs.get("config_sha256")
+    if stored != expected_sha256:
+        found = f"config_sha256 {stored[:12]}" if stored else "no config_sha256"
+        raise DataError(f"{path} was made from other '{rule}' params than this run's ({found}, expected {expected_sha256[:12]}); "
+                        f"rebuild it: {rebuild_command(path, run_config)}")
+
+
 def provenance(config_json: str, backend: str = "numpy", rule: str = "") -> dict:
     """netCDF-safe provenance attributes (str and numbers only)."""
     commit, dirty = git_state(Path(__file__).resolve().parents[2])
@@ -101,7 +143,7 @@ def provenance(config_json: str, backend: str = "numpy", rule: str = "") -> dict
         "source": f"cisim {__version__}",
         "references": "Linsefors & Bushnaq, Rotations in Superposition (2025)",
         "config_json": config_json,
-        "config_sha256": hashlib.sha256(config_json.encode()).hexdigest(),
+        "config_sha256": config_sha256(config_json),
         "git_commit": commit,
         "git_dirty": dirty,
         "backend": backend,
@@ -119,20 +161,13 @@ def _annotate(ds: xr.Dataset) -> xr.Dataset:
 
 
 def write(ds: xr.Dataset, path: str | os.PathLike) -> None:
-    """Write netCDF atomically: temporary file in the same folder, then rename into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for stale in path.parent.glob(f".{path.name}.*.tmp"):  # left by a killed earlier attempt
-        stale.unlink(missing_ok=True)
+    """Write netCDF atomically (`cisim.files.atomic`): a temporary file in the same folder, created
+    like open() creates files (umask applies), renamed into place; WriteError names a full disk
+    ("no space left on device") or a refused permission with the file."""
     encoding = {v: {"zlib": True, "complevel": 4} for v in ds.data_vars if ds[v].dtype.kind in "fiu"}
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic(path) as tmp:
+        # netCDF writes into the existing empty file: it keeps the mode `atomic` created it with.
         ds.to_netcdf(tmp, engine="netcdf4", encoding=encoding)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def read(path: str | os.PathLike, rule: str, required: tuple = ()) -> xr.Dataset:
@@ -162,9 +197,11 @@ def allocations_to_dataset(allocations: dict, summaries: dict, attrs: dict) -> x
     return _annotate(ds)
 
 
-def read_allocations(path) -> dict:
-    """{seed: {name: int ndarray (T, S)}} from an `allocate` output."""
+def read_allocations(path, expected_sha256: str | None = None, run_config: dict | None = None) -> dict:
+    """{seed: {name: int ndarray (T, S)}} from an `allocate` output; with expected_sha256 (the hash of
+    the allocation params the reading rule expects) a file made from other params is refused."""
     ds = read(path, "allocate", ("seed",))
+    check_made_from(ds, path, "allocate", expected_sha256, run_config)
     names = [v[len("allocation_") :] for v in ds.data_vars if v.startswith("allocation_")]
     if not names:
         raise DataError(f"{path} is not a cisim 'allocate' file (no allocation variables); delete it and rerun: rule 'allocate' rebuilds it")
@@ -172,8 +209,13 @@ def read_allocations(path) -> dict:
 
 
 # ---------------------------------------------------------------- runs
-def run_to_dataset(point: dict, label: str, results: dict, allocation_summary: dict, attrs: dict) -> xr.Dataset:
-    """One run file. results: {(seed, n_active): simulate.Result}; allocation_summary: {seed: dict}."""
+def run_to_dataset(point: dict, label: str, results: dict, allocation_summary: dict, attrs: dict,
+                   n_trajectories: int | None = None) -> xr.Dataset:
+    """One run file. results: {(seed, n_active): simulate.Result}; allocation_summary: {seed: dict}.
+
+    n_trajectories: length of the `trajectory` dimension (`sim.n_trajectories`), the same for every
+    point of a study, so that points combine; a run with fewer samples than that stores NaN in the
+    rows it has no sample for. None: the longest stored in `results`."""
     seeds = sorted({s for s, _ in results})
     zs = sorted({z for _, z in results})
     first = results[(seeds[0], zs[0])]
@@ -184,8 +226,11 @@ def run_to_dataset(point: dict, label: str, results: dict, allocation_summary: d
         stack = np.stack([np.stack([results[(s, z)].metrics[key] for z in zs]) for s in seeds])[None]
         dims = ("point", "seed", "n_active", "layer") + (("block",) if key == "active_fraction" else ())
         data[key] = (dims, stack)
+    longest = max(max(r.x_true.shape[0], r.x_est.shape[0]) for r in results.values())
+    n_traj = longest if n_trajectories is None else n_trajectories
+    if n_traj < longest:
+        raise ValueError(f"n_trajectories={n_trajectories} is shorter than the {longest} trajectories stored in the results")
     for key in ("x_true", "x_est"):
-        n_traj = max(getattr(results[k], key).shape[0] for k in results)
         arr = np.full((1, len(seeds), len(zs), n_traj, n_layers + 1, 2), np.nan)
         for i, s in enumerate(seeds):
             for j, z in enumerate(zs):
@@ -213,11 +258,23 @@ def run_to_dataset(point: dict, label: str, results: dict, allocation_summary: d
     return _annotate(ds)
 
 
-def gather(paths) -> xr.Dataset:
-    """Combine run files along `point` (xr.combine_by_coords); provenance kept per point."""
+def read_run(path, expected_sha256: str | None = None, run_config: dict | None = None) -> xr.Dataset:
+    """A `simulate` output; with expected_sha256 (the hash of the simulate params the reading rule
+    expects for this point) a file made from other params is refused, naming the rebuild command."""
+    ds = read(path, "simulate", REQUIRED_SUMMARY_COORDS)
+    check_made_from(ds, path, "simulate", expected_sha256, run_config)
+    return ds
+
+
+def gather(paths, expected_sha256: dict | None = None, run_config: dict | None = None) -> xr.Dataset:
+    """Combine run files along `point` (xr.combine_by_coords); provenance kept per point.
+
+    expected_sha256: {path: sha256 of the simulate params JSON that point must have been made
+    from} — every file is checked before anything is combined (`read_run`); None: no check."""
+    expected = None if expected_sha256 is None else {str(k): v for k, v in expected_sha256.items()}
     parts = []
     for p in paths:
-        ds = read(p, "simulate", REQUIRED_SUMMARY_COORDS)
+        ds = read_run(p, None if expected is None else expected[str(p)], run_config)
         ds = ds.assign_coords(
             config_sha256=("point", [ds.attrs["config_sha256"]]),
             git_commit=("point", [ds.attrs["git_commit"]]),
@@ -226,8 +283,13 @@ def gather(paths) -> xr.Dataset:
         parts.append(ds)
     # Points may run different z values and depths: align them on the union first (NaN = not run),
     # so that combine_by_coords only concatenates along `point`.
-    union = {dim: sorted(set().union(*(p[dim].values.tolist() for p in parts))) for dim in ("n_active", "layer", "block", "trajectory")}
+    union = {dim: sorted(set().union(*(p[dim].values.tolist() for p in parts))) for dim in ("n_active", "layer", "block")}
     parts = [p.reindex({d: v for d, v in union.items() if d in p.dims}) for p in parts]
+    # `trajectory` has no coordinate: files written before run_to_dataset padded it to
+    # sim.n_trajectories, or made with another value, are padded with NaN rows (= no sample).
+    n_traj = max(p.sizes.get("trajectory", 0) for p in parts)
+    parts = [p.pad(trajectory=(0, n_traj - p.sizes["trajectory"])) if "trajectory" in p.dims and p.sizes["trajectory"] < n_traj else p
+             for p in parts]
     out = xr.combine_by_coords(parts, combine_attrs="drop_conflicts")
     for var in out.variables.values():
         var.encoding.clear()  # the first file's fixed string widths would truncate longer labels

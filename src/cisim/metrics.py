@@ -71,12 +71,12 @@ def deviation(a: dict, b: dict) -> dict:
     for k in a:
         x, y = np.asarray(a[k], dtype=float), np.asarray(b[k], dtype=float)
         floor = next((f for prefix, f in ZERO_FLOOR.items() if k.startswith(prefix)), None)
-        if k in RATES:
-            rate = max(rate, float(np.nan_to_num(np.abs(x - y), nan=np.inf).max(initial=0.0)))
-        elif floor is None:
+        if floor is None and k not in RATES:
             exact = exact and np.array_equal(x, y, equal_nan=True)
-        elif not np.array_equal(np.isnan(x), np.isnan(y)):
-            relative = np.inf
+        elif not np.array_equal(np.isnan(x), np.isnan(y)):  # NaN marks what did not run or diverged
+            relative, rate = (relative, np.inf) if k in RATES else (np.inf, rate)
+        elif k in RATES:
+            rate = max(rate, float(np.abs(x - y)[~np.isnan(x)].max(initial=0.0)))
         else:
             x, y = x[~np.isnan(x)], y[~np.isnan(y)]
             with np.errstate(invalid="ignore"):

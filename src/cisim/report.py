@@ -14,12 +14,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from jinja2 import Environment
 
-from . import datasets, theory
+from . import datasets, files, theory
 from .config import to_json
 from .plots.style import STATS
 from .plots.tables import d_circuit, in_grid, main_table, network
@@ -341,3 +342,31 @@ sits next to its page once published with <code>snakemake --config study=&lt;stu
 def render_landing(studies: list[dict]) -> str:
     """reports/index.html: links to every study page. studies: [{name, zip: bool, pages: [other .html]}]."""
     return Environment(autoescape=True).from_string(LANDING).render(studies=studies)
+
+
+def landing_studies(root: Path) -> list[dict]:
+    """The studies with a page under `root` (reports/): [{name, zip, pages}], pages being the study's
+    other pages relative to its folder (e.g. "designs/index.html"), sorted."""
+    return [
+        {"name": d.name, "zip": (d / "report.zip").exists(),
+         "pages": sorted(p.relative_to(d).as_posix() for p in [*d.glob("*.html"), *d.glob("*/index.html")] if p != d / "index.html")}
+        for d in sorted(root.iterdir())
+        if d.is_dir() and (d / "index.html").exists()
+    ]
+
+
+def refresh_landing(root, mark) -> Path:
+    """Rewrite `root`/index.html from the study pages present under `root`; returns its path.
+
+    The landing page is shared by every study, so it is no rule's declared output (Snakemake would
+    lock it for one study at a time): each study's `landing` job rewrites it atomically, under an
+    exclusive lock on `root`/.landing.lock so that two studies finishing together both end up
+    listed, and writes its own `mark` (reports/<study>/.landing: the checksum line of the page it wrote).
+    """
+    root = Path(root)
+    page = root / "index.html"
+    with files.locked(root / ".landing.lock"):
+        files.write_bytes(page, render_landing(landing_studies(root)).encode())
+        line = files.checksum_line(page).replace(f"  {page.name}", f"  {page.as_posix()}")
+    files.write_bytes(mark, line.encode())
+    return page

@@ -59,12 +59,33 @@ class Inputs:
         return int(self.active.shape[1])
 
 
+# Rejection sampling of distinct circuits is kept while a row is accepted with probability
+# p = Π_{k<z} (1 − k/T) ≥ 1/16 (at most 16 expected draws per row: every study's z ≪ T, whose
+# draws therefore stay as they were); below that (z ≳ 2.4·√T, e.g. z = T) rows are drawn directly.
+REJECTION_MIN_ACCEPTANCE = 1.0 / 16
+# Rows per call of the direct draw: a (rows, T) index table of at most 2**24 entries (128 MiB).
+DIRECT_TABLE_ENTRIES = 2**24
+
+
+def distinct_acceptance(n_circuits: int, n_active: int) -> float:
+    """Probability that z uniform draws from T circuits are distinct: Π_{k<z} (1 − k/T)."""
+    p = 1.0
+    for k in range(n_active):
+        p *= 1.0 - k / n_circuits
+        if p < REJECTION_MIN_ACCEPTANCE:
+            break  # the caller only compares with the threshold
+    return p
+
+
 def sample_inputs(n_circuits: int, n_active: int, n_samples: int, rng: np.random.Generator, exhaustive: bool = False) -> Inputs:
     """Uniform random active sets of z distinct circuits and φ ~ U[0, 2π) per active slot.
 
     `exhaustive` (z = 1 only) runs every circuit exactly once, as the post's Figs 5–7 do;
-    `n_samples` is then ignored. Rows with a repeated circuit are redrawn (the published code
-    replaced them by fixed tuples, biasing low indices; construction.md §4.1).
+    `n_samples` is then ignored. While distinct draws are likely (`REJECTION_MIN_ACCEPTANCE`),
+    rows with a repeated circuit are redrawn (the published code replaced them by fixed tuples,
+    biasing low indices; construction.md §4.1); otherwise each row is the first z entries of a
+    uniform random permutation of the T circuits (O(T) per row, any z ≤ T). Both give uniform
+    z-sets in uniform order.
     """
     if not 1 <= n_active <= n_circuits:
         raise ValueError(f"n_active={n_active} is not allowed: need 1 <= n_active <= n_circuits (n_circuits={n_circuits})")
@@ -75,13 +96,21 @@ def sample_inputs(n_circuits: int, n_active: int, n_samples: int, rng: np.random
     else:
         if n_samples < 1:
             raise ValueError(f"n_samples={n_samples} is not allowed: need n_samples >= 1")
-        active = rng.integers(n_circuits, size=(n_samples, n_active), dtype=np.int64)
-        while True:
-            s = np.sort(active, axis=1)
-            dup = (s[:, 1:] == s[:, :-1]).any(axis=1)
-            if not dup.any():
-                break
-            active[dup] = rng.integers(n_circuits, size=(int(dup.sum()), n_active), dtype=np.int64)
+        if distinct_acceptance(n_circuits, n_active) >= REJECTION_MIN_ACCEPTANCE:
+            active = rng.integers(n_circuits, size=(n_samples, n_active), dtype=np.int64)
+            while True:
+                s = np.sort(active, axis=1)
+                dup = (s[:, 1:] == s[:, :-1]).any(axis=1)
+                if not dup.any():
+                    break
+                active[dup] = rng.integers(n_circuits, size=(int(dup.sum()), n_active), dtype=np.int64)
+        else:
+            circuits = np.arange(n_circuits, dtype=np.int64)
+            rows = max(1, DIRECT_TABLE_ENTRIES // n_circuits)
+            active = np.concatenate([
+                rng.permuted(np.broadcast_to(circuits, (min(rows, n_samples - lo), n_circuits)), axis=1)[:, :n_active].copy()  # frees the table
+                for lo in range(0, n_samples, rows)
+            ])
     phases = rng.uniform(0.0, 2.0 * np.pi, size=active.shape)
     return Inputs(active, phases)
 
@@ -198,17 +227,51 @@ def inactive_mask(truth_layer, n_cols: int, n_circuits: int) -> np.ndarray:
     return inactive
 
 
+def bytes_per_sample(d_model: int, n_circuits: int, n_channels: int, itemsize: int) -> int:
+    """Working set of one sample of a batch: activations, read-out channels, temporaries, mask."""
+    return itemsize * (4 * d_model + (n_channels + 4) * n_circuits) + n_circuits
+
+
 def batch_columns(batch_size: int, plan, network: Network, n_channels: int, dtype) -> int:
     """Samples per batch: batch_size rounded up to a multiple of CHUNK, cut to BATCH_BUDGET_BYTES."""
     batch = -(-batch_size // CHUNK) * CHUNK
     itemsize = np.dtype(dtype).itemsize
     T, D = network.n_circuits, network.d_model
-    per_sample = itemsize * (4 * D + (n_channels + 4) * T) + T  # activations, channels, temporaries, mask
+    per_sample = bytes_per_sample(D, T, n_channels, itemsize)
     for op in plan.ops:
         if op.path == forward_ops.STRUCTURED:
             per_sample = max(per_sample, op.work()["bytes_per_sample"] + itemsize * (n_channels + 2) * T)
     fit = max(CHUNK, (BATCH_BUDGET_BYTES // per_sample) // CHUNK * CHUNK)
     return int(min(batch, fit))
+
+
+def peak_bytes(d_model: int, n_circuits: int, n_weight_layers: int, redundancy: int, inputs: dict, batch_size: int, dtype,
+               forward: str, n_channels: int = 3, d_circuit: int = 4) -> dict:
+    """Rough peak memory of one simulation (one seed's network), in bytes, by part:
+
+        dense weights    (N − 1)·D²·itemsize, when the dense path can be taken (forward = dense, or
+                         auto while within forward.DENSE_BUDGET_BYTES; auto above it and
+                         structured keep only the factored tables below)
+        position tables  32·(N − 1)·T·d·S: the embedding positions and the structured layers'
+                         gather tables, about four int64 (T, d, S) tables per layer (d = 4 nominal)
+        one batch        bytes_per_sample × the columns `batch_columns` allows (≥ one CHUNK)
+        inputs           24·n·z for the largest n·z of `inputs` {z: n} (active int64, its sorted
+                         copy, phases float64), plus the direct draw's index table when z is large
+
+    An estimate for refusing configs that cannot run (config.check_point), not a measurement:
+    designs that build some layers only densely (routed or unequal-pool layers) may need more.
+    """
+    itemsize = np.dtype(dtype).itemsize
+    dense = n_weight_layers * d_model**2 * itemsize
+    if forward == forward_ops.STRUCTURED or (forward == "auto" and dense > forward_ops.DENSE_BUDGET_BYTES):
+        dense = 0
+    per_sample = bytes_per_sample(d_model, n_circuits, n_channels, itemsize)
+    columns = min(-(-batch_size // CHUNK) * CHUNK, max(CHUNK, BATCH_BUDGET_BYTES // per_sample // CHUNK * CHUNK))
+    draw = {z: 24 * n * z + (8 * min(n, max(1, DIRECT_TABLE_ENTRIES // n_circuits)) * n_circuits
+                              if distinct_acceptance(n_circuits, z) < REJECTION_MIN_ACCEPTANCE else 0)
+            for z, n in inputs.items()}
+    tables = 32 * max(n_weight_layers, 1) * n_circuits * d_circuit * redundancy
+    return {"dense weights": dense, "position tables": tables, "one batch": columns * per_sample, "inputs": max(draw.values(), default=0)}
 
 
 @dataclass

@@ -26,7 +26,7 @@ rule designs_page:
         frontier=f"{DATA}/frontier.csv",
         code=code_inputs("designs_page"),
     output:
-        page=f"{REPORTS}/designs/index.html",
+        page=published(f"{REPORTS}/designs/index.html"),  # the page, through its receipt (report.smk)
         frontier_png=f"{REPORTS}/designs/frontier.png",
         curves_png=f"{REPORTS}/designs/curves.png",
     params:
@@ -46,5 +46,5 @@ rule designs:
     input:
         f"{DATA}/summary.nc",
         f"{DATA}/frontier.csv",
-        f"{REPORTS}/designs/index.html",
+        published(f"{REPORTS}/designs/index.html"),
     localrule: True

@@ -1,8 +1,24 @@
 # Report stage: one `plot` job per figure of cisim.plots.FIGURES, then the static index.html.
 # Captions: workflow/report/plot.rst (per figure, selected by the `figure` wildcard).
+# Every rule writes only under reports/<study>/, so two studies can run side by side in one
+# checkout (Snakemake locks output files); the shared landing page reports/index.html is rewritten
+# by each study's `landing` job, under a file lock, and is no rule's declared output.
 from cisim import plots
 
 FIGURE_NAMES = list(plots.FIGURES)  # registration order: the post's figure order
+
+
+def published(page):
+    """What a page rule declares instead of its page: the receipt `<page>.sha256` (the page's
+    checksum line, cisim.files.publish_page). Snakemake deletes a job's declared outputs before it
+    reruns it and after it fails, so a declared page would be gone after a failing rerun; with the
+    receipt declared, the last good page stays until the new one is renamed over it, and the missing
+    receipt makes the next run retry (docs/reliability.md, "A failing rerun keeps the last good page")."""
+    return f"{page}.sha256"
+
+
+STUDY_PAGE = f"{REPORTS}/index.html"
+LANDING_MARK = f"{REPORTS}/.landing"  # this study's last refresh of reports/index.html (its checksum line)
 
 
 rule plot:
@@ -35,7 +51,7 @@ rule publish:
         figures=expand(f"{REPORTS}/figures/{{figure}}.png", figure=FIGURE_NAMES),
         code=code_inputs("publish"),
     output:
-        f"{REPORTS}/index.html",
+        published(STUDY_PAGE),
     params:
         report=cisim_config.to_json(CFG["report"]),
         study=NAME,
@@ -50,10 +66,13 @@ rule publish:
 
 rule landing:
     input:
-        f"{REPORTS}/index.html",
+        # this study's pages in `rule all` (PINGPONG_TARGETS: workflow/rules/pingpong.smk, read when the DAG is built)
+        pages=lambda wc: [published(STUDY_PAGE), *PINGPONG_TARGETS],
         code=code_inputs("landing"),
     output:
-        "reports/index.html",
+        LANDING_MARK,
+    params:
+        root="reports",
     conda:
         CONDA_ENV
     log:

@@ -1,12 +1,8 @@
-"""Rule `landing`: reports/index.html, linking every study page present under reports/."""
-from pathlib import Path
+"""Rule `landing`: reports/index.html, linking every study page present under reports/.
 
+Shared by all studies, the landing page is not a declared output: this study's job rewrites it
+(atomically, under a lock) and declares only its own mark reports/<study>/.landing.
+"""
 from cisim import report
 
-root = Path(snakemake.output[0]).parent
-studies = [
-    {"name": d.name, "zip": (d / "report.zip").exists(), "pages": sorted(p.name for p in d.glob("*.html") if p.name != "index.html")}
-    for d in sorted(root.iterdir())
-    if (d / "index.html").exists()
-]
-Path(snakemake.output[0]).write_text(report.render_landing(studies))
+report.refresh_landing(snakemake.params.root, snakemake.output[0])

@@ -3,7 +3,7 @@ import json
 import logging
 from pathlib import Path
 
-from cisim import datasets
+from cisim import datasets, files
 from cisim.pingpong import report
 
 logging.basicConfig(filename=snakemake.log[0], filemode="w", level=logging.INFO, format="%(asctime)s %(message)s")
@@ -13,6 +13,6 @@ commit, dirty = datasets.git_state(Path(".").resolve())
 footer = {"study": snakemake.params.study, "git commit of the page": f"{commit} (dirty: {dirty})",
           "ping-pong case commits": ", ".join(sorted(set(cases["git_commit"])))}
 html, numbers, figures = report.pingpong_page(ds, cases, pairs, json.loads(snakemake.params.report), snakemake.params.study, footer)
-Path(snakemake.output.page).write_text(html)
-Path(snakemake.output.numbers).write_text(json.dumps(numbers, indent=1, default=str))
-logging.info("wrote %s (%d bytes)", snakemake.output.page, len(html))
+files.write_bytes(snakemake.output.numbers, json.dumps(numbers, indent=1, default=str).encode())
+# the rule declares the page's receipt: a failing rerun keeps the last good page (cisim.files.publish_page)
+logging.info("wrote %s (%d bytes)", files.publish_page(snakemake.output.page, html), len(html))

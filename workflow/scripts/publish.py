@@ -1,9 +1,13 @@
-"""Rule `publish`: the static reports/<study>/index.html (tables, sentences, embedded figures)."""
+"""Rule `publish`: the static reports/<study>/index.html (tables, sentences, embedded figures).
+
+The rule declares the page's receipt, index.html.sha256; the page is renamed into place only when
+complete, so a failing rerun keeps the last good page (cisim.files.publish_page).
+"""
 import json
 import logging
 from pathlib import Path
 
-from cisim import datasets, plots, report
+from cisim import datasets, files, plots, report
 
 logging.basicConfig(filename=snakemake.log[0], filemode="w", level=logging.INFO, format="%(message)s")
 cfg = json.loads(snakemake.params.report)
@@ -14,8 +18,9 @@ for path in snakemake.input.figures:
     figures[Path(path).stem] = (Path(path).read_bytes(), fn.post, " ".join(fn.__doc__.split("\n\n")[0].split()))
 commit, dirty = datasets.git_state(Path(".").resolve())
 html = report.render_index(summary, cfg, snakemake.params.study, figures, extra={"git commit of the page": f"{commit} (dirty: {dirty})"})
-Path(snakemake.output[0]).write_text(html)
-logging.info("wrote %s (%d figures, %d bytes)", snakemake.output[0], len(figures), len(html))
-# The headline answer, also in the log that `make run` prints at the end.
+# The headline answer, also in the log that `make run` prints at the end; computed before the page
+# is put in place, so that nothing can fail after the previous page was replaced.
 table = report.working_thresholds(summary, cfg)[["n_active", "n_points", "threshold", "first_failure"]]
-logging.info("working threshold on the superposition load T(d/D)^2 (seed mean; page: %s):\n%s", snakemake.output[0], table.to_string(index=False))
+page = files.publish_page(snakemake.output[0], html)
+logging.info("wrote %s (%d figures, %d bytes)", page, len(figures), len(html))
+logging.info("working threshold on the superposition load T(d/D)^2 (seed mean; page: %s):\n%s", page, table.to_string(index=False))

@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import xarray as xr
 
-from cisim import asymptotics, datasets
+from cisim import asymptotics, datasets, files
 
 logging.basicConfig(filename=snakemake.log[0], filemode="w", level=logging.INFO, format="%(asctime)s %(message)s")
 cfg = json.loads(snakemake.params.report)
@@ -29,7 +29,7 @@ for path in snakemake.input.runs:
 costs = asymptotics.run_costs(attrs)
 png = asymptotics.figure(seeds, bands, cfg)
 out = snakemake.output
-Path(out.figure).write_bytes(png)
+files.write_bytes(out.figure, png)
 seeds.to_csv(out.thresholds, index=False)
 fits.to_csv(out.fits, index=False)
 costs.to_csv(out.costs, index=False)
@@ -40,5 +40,6 @@ extra = {"git commit of the page": f"{commit} (dirty: {dirty})", "points": len(c
          "bootstrap resamples": 2000}
 shapes = pd.concat([asymptotics.shape_comparison(seeds, c) for c in ("threshold", "threshold_mse", "threshold_fo") if c in seeds],
                    ignore_index=True)
-Path(out.page).write_text(asymptotics.render(seeds, fits, table, costs, png, snakemake.params.study, cfg, extra, shapes))
-logging.info("wrote %s: %d thresholds, %d fits", out.page, len(seeds), len(fits))
+page = asymptotics.render(seeds, fits, table, costs, png, snakemake.params.study, cfg, extra, shapes)
+# the rule declares the page's receipt: a failing rerun keeps the last good page (cisim.files.publish_page)
+logging.info("wrote %s: %d thresholds, %d fits", files.publish_page(out.page, page), len(seeds), len(fits))

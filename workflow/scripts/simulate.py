@@ -11,7 +11,8 @@ from cisim.jobs.simulate import simulate_point
 
 logging.basicConfig(filename=snakemake.log[0], filemode="w", level=logging.INFO, format="%(asctime)s %(message)s")
 cfg = json.loads(snakemake.params.cfg)
-allocations = datasets.read_allocations(snakemake.input.allocation)
+# refuse an allocation file made from other params than this point's (docs/reliability.md)
+allocations = datasets.read_allocations(snakemake.input.allocation, snakemake.params.allocation_sha256, snakemake.config)
 results, diagnostics, backend = simulate_point(cfg, allocations)
 attrs = datasets.provenance(snakemake.params.cfg, backend=backend, rule="simulate")
 times = {f"seed{s}_z{z}": round(r.seconds, 3) for (s, z), r in results.items()}
@@ -22,5 +23,5 @@ attrs.update(forward=",".join(sorted({r.forward for r in results.values()})),
                                                         "batch_size": r.batch_size} for (s, z), r in results.items()}))
 # the whole job (build, prepare and every run): per-point time and memory limits (docs/benchmarks.md)
 attrs.update(job_seconds=round(time.perf_counter() - START, 1), peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
-ds = datasets.run_to_dataset(cfg["point"], snakemake.wildcards.point, results, diagnostics, attrs)
+ds = datasets.run_to_dataset(cfg["point"], snakemake.wildcards.point, results, diagnostics, attrs, cfg["sim"]["n_trajectories"])
 datasets.write(ds, snakemake.output[0])

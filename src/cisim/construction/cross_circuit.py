@@ -94,10 +94,19 @@ class Routing:
         return np.stack([np.bincount(p[:, 0], minlength=T) for p in self.parents])
 
 
-def draw_routing(kind: str, n_circuits: int, n_layers: int, rng: np.random.Generator, fan_out: int = 2) -> Routing:
-    """A seeded routing for circuit layers 2..L (see the module docstring)."""
+def check_routing(kind: str, n_circuits: int, fan_out: int = 2) -> None:
+    """One-line ValueError when routing `kind` cannot be drawn for T = n_circuits circuits."""
     if kind not in ROUTINGS:
         raise ValueError(f"design.routing={kind!r} is not allowed: one of {', '.join(ROUTINGS)}")
+    if kind == "fan_out" and not 1 <= fan_out <= n_circuits:
+        raise ValueError(f"design.fan_out={fan_out} is not allowed: need 1 <= fan_out <= n_circuits = {n_circuits}")
+    if kind == "fan_in_2" and n_circuits < 2:
+        raise ValueError(f"design.routing=fan_in_2 needs n_circuits >= 2, got {n_circuits}")
+
+
+def draw_routing(kind: str, n_circuits: int, n_layers: int, rng: np.random.Generator, fan_out: int = 2) -> Routing:
+    """A seeded routing for circuit layers 2..L (see the module docstring)."""
+    check_routing(kind, n_circuits, fan_out)
     T, n = n_circuits, max(n_layers - 1, 0)
     layers = []
     for _ in range(n):
@@ -106,15 +115,11 @@ def draw_routing(kind: str, n_circuits: int, n_layers: int, rng: np.random.Gener
         elif kind == "permutation":
             par = rng.permutation(T)[:, None]
         elif kind == "fan_out":
-            if not 1 <= fan_out <= T:
-                raise ValueError(f"design.fan_out={fan_out} is not allowed: need 1 <= fan_out <= n_circuits = {T}")
             n_parents = T // fan_out
             chosen = rng.choice(T, n_parents, replace=False)
             slots = np.concatenate([np.repeat(chosen, fan_out), rng.choice(chosen, T - n_parents * fan_out)])
             par = rng.permutation(slots)[:, None]
         else:  # fan_in_2
-            if T < 2:
-                raise ValueError(f"design.routing=fan_in_2 needs n_circuits >= 2, got {T}")
             first, second = rng.permutation(T), rng.permutation(T)
             while (clash := np.flatnonzero(first == second)).size:  # a circuit's two parents differ
                 other = rng.integers(T, size=clash.size)
@@ -202,6 +207,7 @@ def routed_weights(mean_w, diff_w, pos_out, pos_in_all, parents, block_sizes, ch
 
 # ---------------------------------------------------------------- the design contract
 def blocks_cross_circuit(spec) -> dict:
+    check_routing(spec.design_options.get("routing", "permutation"), spec.n_circuits, int(spec.design_options.get("fan_out", 2)))
     if spec.design_options.get("routing") == "fan_out" and spec.chi_convention != "post":
         raise ValueError(f"design.chi_convention={spec.chi_convention!r} is not allowed with design.routing=fan_out: only 'post'")
     return blocks_baseline(spec)
