@@ -9,6 +9,7 @@ min_version("9.0")
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/provenance.smk"
 include: "workflow/rules/allocate.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/gather.smk"

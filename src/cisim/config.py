@@ -453,9 +453,12 @@ def validate(cfg: dict) -> None:
                  "each network once (two designs or allocations of the grid define the same network)")
         seen.add(label)
     report = cfg["report"]
-    main = [point_label(p) for p in points if p["grid"] == report["main_point"]]
-    _require(len(main) <= 1, f"sweep.grids.{report['main_point']}", main,
-             f"one point: report.main_point={report['main_point']!r} names the main network of Figs 1–7")
+    main = cfg["sweep"]["grids"].get(report["main_point"])
+    if main is not None and sum(p["grid"] == report["main_point"] for p in points) > 1:
+        axis = next(a for a in ("pairs", "d_model", "n_circuits", "redundancy", "n_layers", "designs", "allocations") if len(main[a]) > 1)
+        values = [o["name"] if isinstance(o, dict) else o for o in main[axis]]
+        _require(False, f"sweep.grids.{report['main_point']}.{axis}", values,
+                 f"one value: report.main_point={report['main_point']!r} names the single network of Figs 1–7")
     for p in points:
         if p["grid"] == report["scaling_grid"]:
             _require(report["through_layer"] <= p["n_layers"], "report.through_layer", report["through_layer"],

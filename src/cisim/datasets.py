@@ -102,7 +102,7 @@ def git_state(repo: Path) -> tuple[str, int]:
 
 def config_sha256(config_json: str) -> str:
     """The hash a file's provenance stores for the params JSON its job received (hex sha256 of the
-    UTF-8 text). Rules compute the hash they expect with this same function (workflow/rules/gather.smk)."""
+    UTF-8 text). Rules compute the hash they expect with this same function (workflow/rules/provenance.smk)."""
     return hashlib.sha256(config_json.encode()).hexdigest()
 
 

@@ -104,7 +104,8 @@ def atomic(path, needed: int = 0):
         os.replace(tmp, path)
     except BaseException as e:
         # Diagnose while the partial file still occupies the disk: removing it frees the space.
-        line = describe(e, path, needed) if isinstance(e, (OSError, RuntimeError)) and not isinstance(e, WriteError) else None
+        storage = isinstance(e, (OSError, RuntimeError)) and not isinstance(e, WriteError)
+        line = describe(e, path, needed) if storage else None
         tmp.unlink(missing_ok=True)
         if line:
             raise WriteError(line) from None
@@ -129,11 +130,11 @@ PUBLISHED_SUFFIX = ".sha256"
 def publish_page(receipt, html: str) -> Path:
     """Put a page in place, then its receipt; returns the page's path.
 
-    `receipt` is what the page rule declares as output, `<page>.sha256` (workflow/rules/report.smk,
-    `published`). Snakemake deletes a job's declared outputs before it reruns it and after it fails;
-    the page itself is therefore not declared, so a failing rerun deletes only the receipt (and the
-    next run retries), while the last good page stays where readers look for it. The receipt holds
-    the page's checksum line, proving which page the finished job wrote.
+    `receipt` is what the page rule declares as output, `<page>.sha256` (`published`,
+    workflow/rules/provenance.smk). Snakemake deletes a job's declared outputs before it reruns it
+    and after it fails; the page itself is therefore not declared, so a failing rerun deletes only
+    the receipt (and the next run retries), while the last good page stays where readers look for
+    it. The receipt holds the page's checksum line, proving which page the finished job wrote.
     """
     receipt = Path(receipt)
     if receipt.suffix != PUBLISHED_SUFFIX:

@@ -49,8 +49,8 @@ MAXIMA = ("max_x_active", "max_alpha_active", "max_x_inactive", "max_alpha_inact
 RATES = ("false_on_rate", "false_off_rate", "failed_rotation_rate", "active_fraction")
 
 # What "the same numbers" means across batch sizes, cores and machines (float32 simulations):
-# MSEs, maxima and example read-outs agree to `relative`, measured against a floor below which a
-# value is rounding of zero (an RMS error of 1e-6 is float32 rounding of unit-sized read-outs);
+# MSEs, maxima and example read-outs agree to `relative`, and any two values closer than their
+# ZERO_FLOOR agree (an error of 1e-6, squared 1e-12, is float32 rounding of unit-sized read-outs);
 # a rate is a fraction of threshold decisions (taken with DECISION_MARGIN), and agrees to `rate`
 # absolute (at most that fraction of decisions flipped). Both sit far below what float32 itself
 # costs (float32 vs float64: up to 2e-6 relative, docs/benchmarks.md) and far below the
@@ -62,27 +62,32 @@ ZERO_FLOOR = {"mse_": 1e-12, "max_": 1e-6, "x_est": 1e-6}
 def deviation(a: dict, b: dict) -> dict:
     """Largest disagreement of two metric dicts (as `BatchMetrics.finalize` or a dataset gives them).
 
-    Returns {"relative": max |a − b| / max(|a|, |b|, ZERO_FLOOR) over MSEs, maxima and example
+    Returns {"relative": max |a − b| / max(|a|, |b|, ZERO_FLOOR / AGREEMENT["relative"]) over MSEs, maxima and example
     read-outs `x_est` (NaN must sit in the same places, else inf), "rate": max |a − b| over
-    RATES, "exact": whether every other entry (counts, truths, sample numbers) is identical}.
+    RATES, "exact": whether every other entry (counts, truths, sample numbers) is identical,
+    "where": the metric with the largest relative disagreement}.
     Compare with `AGREEMENT` (see `agree`).
     """
-    relative, rate, exact = 0.0, 0.0, True
+    relative, rate, exact, where = 0.0, 0.0, True, None
     for k in a:
         x, y = np.asarray(a[k], dtype=float), np.asarray(b[k], dtype=float)
         floor = next((f for prefix, f in ZERO_FLOOR.items() if k.startswith(prefix)), None)
         if floor is None and k not in RATES:
             exact = exact and np.array_equal(x, y, equal_nan=True)
         elif not np.array_equal(np.isnan(x), np.isnan(y)):  # NaN marks what did not run or diverged
-            relative, rate = (relative, np.inf) if k in RATES else (np.inf, rate)
+            relative, rate, where = (relative, np.inf, where) if k in RATES else (np.inf, rate, k)
         elif k in RATES:
             rate = max(rate, float(np.abs(x - y)[~np.isnan(x)].max(initial=0.0)))
         else:
             x, y = x[~np.isnan(x)], y[~np.isnan(y)]
             with np.errstate(invalid="ignore"):
-                rel = np.where(x == y, 0.0, np.abs(x - y) / np.maximum(np.maximum(np.abs(x), np.abs(y)), floor))
-            relative = max(relative, float(np.nan_to_num(rel, nan=np.inf).max(initial=0.0)))
-    return {"relative": relative, "rate": rate, "exact": exact}
+                # a difference below the floor always agrees: the scale never drops below floor / tolerance
+                scale = np.maximum(np.maximum(np.abs(x), np.abs(y)), floor / AGREEMENT["relative"])
+                rel = np.where(x == y, 0.0, np.abs(x - y) / scale)
+            worst = float(np.nan_to_num(rel, nan=np.inf).max(initial=0.0))
+            if worst > relative:
+                relative, where = worst, k
+    return {"relative": relative, "rate": rate, "exact": exact, "where": where}
 
 
 def agree(a: dict, b: dict) -> bool:

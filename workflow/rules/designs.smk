@@ -26,7 +26,7 @@ rule designs_page:
         frontier=f"{DATA}/frontier.csv",
         code=code_inputs("designs_page"),
     output:
-        page=published(f"{REPORTS}/designs/index.html"),  # the page, through its receipt (report.smk)
+        page=published(f"{REPORTS}/designs/index.html"),  # the page, through its receipt (provenance.smk)
         frontier_png=f"{REPORTS}/designs/frontier.png",
         curves_png=f"{REPORTS}/designs/curves.png",
     params:

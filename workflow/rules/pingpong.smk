@@ -9,7 +9,7 @@ PINGPONG_CASES = pingpong_settings.cases(NAME, CFG)
 DYNAMIC_STUDY = pingpong_settings.is_dynamic(CFG)
 PINGPONG_PAGE = f"{REPORTS}/pingpong/index.html"
 DYNAMIC_PAGE = f"{REPORTS}/dynamic/index.html"
-# pages are declared through their receipts (`published`, workflow/rules/report.smk): a failing rerun keeps the last good page
+# pages are targeted through their receipts (`published`, workflow/rules/provenance.smk)
 PINGPONG_TARGETS = ([published(PINGPONG_PAGE)] if PINGPONG_CASES else []) + ([published(DYNAMIC_PAGE)] if DYNAMIC_STUDY else [])
 
 

@@ -2,23 +2,12 @@
 # Captions: workflow/report/plot.rst (per figure, selected by the `figure` wildcard).
 # Every rule writes only under reports/<study>/, so two studies can run side by side in one
 # checkout (Snakemake locks output files); the shared landing page reports/index.html is rewritten
-# by each study's `landing` job, under a file lock, and is no rule's declared output.
+# by each study's `landing` job, under a file lock, and is no rule's declared output. Pages are
+# declared through their receipts (`published`, workflow/rules/provenance.smk).
 from cisim import plots
 
 FIGURE_NAMES = list(plots.FIGURES)  # registration order: the post's figure order
 
-
-def published(page):
-    """What a page rule declares instead of its page: the receipt `<page>.sha256` (the page's
-    checksum line, cisim.files.publish_page). Snakemake deletes a job's declared outputs before it
-    reruns it and after it fails, so a declared page would be gone after a failing rerun; with the
-    receipt declared, the last good page stays until the new one is renamed over it, and the missing
-    receipt makes the next run retry (docs/reliability.md, "A failing rerun keeps the last good page")."""
-    return f"{page}.sha256"
-
-
-STUDY_PAGE = f"{REPORTS}/index.html"
-LANDING_MARK = f"{REPORTS}/.landing"  # this study's last refresh of reports/index.html (its checksum line)
 
 
 rule plot:
@@ -71,8 +60,6 @@ rule landing:
         code=code_inputs("landing"),
     output:
         LANDING_MARK,
-    params:
-        root="reports",
     conda:
         CONDA_ENV
     log:

@@ -8,7 +8,7 @@ rule scaling_page:
         runs=expand(f"{DATA}/runs/{{point}}.nc", point=sorted(POINTS)),
         code=code_inputs("scaling_page"),
     output:
-        page=published(f"{REPORTS}/scaling/index.html"),  # the page, through its receipt (report.smk)
+        page=published(f"{REPORTS}/scaling/index.html"),  # the page, through its receipt (provenance.smk)
         figure=f"{REPORTS}/scaling/threshold_vs_D.png",
         thresholds=f"{REPORTS}/scaling/thresholds_per_seed.csv",
         fits=f"{REPORTS}/scaling/trend_fits.csv",

@@ -1,16 +1,6 @@
 # simulate: every seed and z of one point. The job refuses an allocation file made from other
-# allocation params than this point's (params.allocation_sha256; cisim.datasets.read_allocations).
-from types import SimpleNamespace
-
-from cisim.datasets import config_sha256
-
-
-def expected_allocation_sha256(wildcards):
-    """sha256 of the allocation params JSON this point's allocation file must have been made from
-    (`allocation_params`, hashed as `datasets.provenance` hashes it; workflow/rules/gather.smk)."""
-    alloc = allocation_label(POINTS[wildcards.point])
-    return config_sha256(allocation_params(SimpleNamespace(alloc=alloc)))
-
+# allocation params than this point's (`expected_allocation_sha256`, workflow/rules/provenance.smk;
+# cisim.datasets.read_allocations).
 
 rule simulate:
     input:
