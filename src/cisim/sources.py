@@ -55,8 +55,19 @@ def _names_in(source: bytes, filename: str, package: str | None) -> tuple[str, .
     return tuple(_walk_imports(ast.parse(source, filename=filename), package))
 
 
-def _walk_imports(tree: ast.AST, package: str | None):
-    for node in ast.walk(tree):
+def _statements(body: list):
+    """Every statement of `body`, nested blocks included (imports are statements, so expressions,
+    the bulk of a module's nodes, need no visit)."""
+    for node in body:
+        yield node
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            inner = getattr(node, field, None)
+            if isinstance(inner, list):
+                yield from _statements(inner)
+
+
+def _walk_imports(tree: ast.Module, package: str | None):
+    for node in _statements(tree.body):
         if isinstance(node, ast.Import):
             yield from (alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
