@@ -1,4 +1,4 @@
-"""ping-pong (issue 5): exact for every circuit at z = 1, block-sparse forward = dense network,
+"""ping-pong: exact for every circuit at z = 1, block-sparse forward = dense network,
 accounting, and the z = 2 sharing classes."""
 
 import numpy as np

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory):
-    return copy_workflow(tmp_path_factory.mktemp("issue5"))
+    return copy_workflow(tmp_path_factory.mktemp("pingpong"))
 
 
 def test_pingpong_tiny_study_runs_end_to_end(workdir):

@@ -1,4 +1,4 @@
-"""The scaling study's answer (issue 6): how the working threshold on T(d/D)² moves as D grows.
+"""The scaling study's answer: how the working threshold on T(d/D)² moves as D grows.
 
 Per seed and (D, L, z), the threshold is the capacity frontier of `cisim.frontier` (the largest
 T that still works at every layer 1..L, interpolated in (log T, log r) to the crossing r = 1)

@@ -319,7 +319,7 @@ def tidy(ds: xr.Dataset, variables, dims=("point", "seed", "n_active", "layer"))
     return sub.to_dataframe().reset_index()
 
 
-# ---------------------------------------------------------------- ping-pong (issue 5)
+# ---------------------------------------------------------------- ping-pong
 PINGPONG_CASE_VARS = ("n_circuits", "width", "extra_width", "weight_layers", "neurons", "parameters",
                       "used_compute_weights", "mask_strength", "aliased_fraction", "seconds")
 

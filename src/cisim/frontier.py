@@ -1,4 +1,4 @@
-"""The capacity frontier of every design (issue 4): the largest number of circuits T that still works.
+"""The capacity frontier of every design: the largest number of circuits T that still works.
 
 A simulated point (design, allocation, D, S, L, T) *works* for a seed and a z when, at every
 read-out layer 1..L (so in particular at the last one),

@@ -1,5 +1,6 @@
-"""The designs comparison page (issue 4): capacity frontier, per-layer curves, accounting and
-sentences generated from the data that answer the issue's four questions.
+"""The designs comparison page: capacity frontier, per-layer curves, accounting and
+sentences generated from the data that answer the four questions of the designs study
+(docs/designs.md).
 
 Inputs: the gathered summary (tables via `datasets.tidy`), the frontier tables of
 `cisim.frontier`, the study's points (`config.expand_points`) for the accounting, and the
@@ -239,7 +240,7 @@ def criteria_sentence(summary, designs, D, L) -> str:
 
 
 def answers(summary: pd.DataFrame, ds, settings: list) -> dict:
-    """One paragraph (list of sentences) per question of issue 4, filled from the data."""
+    """One paragraph (list of sentences) per question of the designs study, filled from the data."""
     red = ["redundant_indicators-embeddingindependent-k3", "redundant_indicators-embeddingshared-k3"]
     share = ["indicator_share-fraction0.3-redundancy_onNone", "indicator_share-fraction0.7-redundancy_onNone"]
     carry = ["carried_indicators-fraction0.5", "indicator_cleanup-every2"]

@@ -1,4 +1,4 @@
-"""cross_circuit (issue 5): identity = baseline exactly; permutation keeps z and layer 1 exact;
+"""cross_circuit: identity = baseline exactly; permutation keeps z and layer 1 exact;
 the network's own active set (α̂ > 0.5) follows the routing when noise is small; χ under fan-out."""
 
 import numpy as np

@@ -1,4 +1,4 @@
-# Issue 4: capacity frontier and the designs comparison page. Target: `designs`
+# Capacity frontier and the designs comparison page. Target: `designs`
 #   snakemake --cores 2 --config study=designs designs
 # (any study works; the page is most useful for the `designs` and `designs_tiny` studies).
 

@@ -1,4 +1,4 @@
-# Issue 5: the ping-pong construction (every circuit verified at z = 1, z = 2 breakage) and the
+# The ping-pong construction (every circuit verified at z = 1, z = 2 breakage) and the
 # static-vs-dynamic comparison. Pages: reports/<study>/pingpong/index.html, reports/<study>/dynamic/index.html.
 #   snakemake --cores 2 --config study=pingpong      (or pingpong_tiny): ping-pong cases + baseline z = 1, 2 sweep
 #   snakemake --cores 2 --config study=dynamic       (or dynamic_tiny): baseline vs cross_circuit sweeps

@@ -1,12 +1,12 @@
-# Report stage: one `plot` job per figure of cisim.plots.FIGURES, then the static index.html.
+# Report stage: one `plot` job per figure of cisim.plots.CATALOG, then the static index.html.
 # Captions: workflow/report/plot.rst (per figure, selected by the `figure` wildcard).
 # Every rule writes only under reports/<study>/, so two studies can run side by side in one
 # checkout (Snakemake locks output files); the shared landing page reports/index.html is rewritten
 # by each study's `landing` job, under a file lock, and is no rule's declared output. Pages are
 # declared through their receipts (`published`, workflow/rules/provenance.smk).
-from cisim import plots
+from cisim.plots.catalog import CATALOG as FIGURE_CATALOG  # no matplotlib at parse time
 
-FIGURE_NAMES = list(plots.FIGURES)  # registration order: the post's figure order
+FIGURE_NAMES = list(FIGURE_CATALOG)  # the post's figure order
 
 
 
@@ -18,8 +18,8 @@ rule plot:
         report(
             f"{REPORTS}/figures/{{figure}}.png",
             caption="../report/plot.rst",
-            category=lambda wc: plots.FIGURES[wc.figure].category,
-            labels=lambda wc: {"figure": wc.figure, "post figure": plots.FIGURES[wc.figure].post},
+            category=lambda wc: FIGURE_CATALOG[wc.figure].category,
+            labels=lambda wc: {"figure": wc.figure, "post figure": FIGURE_CATALOG[wc.figure].post},
         ),
     params:
         report=cisim_config.to_json(CFG["report"]),

@@ -1,4 +1,4 @@
-# Issue 6: the scaling study's report page — how the working threshold on T(d/D)² moves with D.
+# The scaling study's report page — how the working threshold on T(d/D)² moves with D.
 #   snakemake --cores 2 --config study=scaling scaling          (or study=scaling_tiny: seconds)
 # → reports/<study>/scaling/index.html, threshold_vs_D.png and the CSV tables behind them.
 

@@ -1,6 +1,6 @@
 """`cross_circuit`: circuits read their *parent's* state, so the active set changes with depth.
 
-Issue 5; discussion under the post ("which circuits are used in the later layers will depend on
+Motivated by the discussion under the post ("which circuits are used in the later layers will depend on
 computations in the earlier layers"; "a framework that allows for cross-circuit computation").
 docs/cross_circuit.md has the derivations.
 

@@ -1,7 +1,7 @@
 """`indicator_cleanup(every)`: extra large-network layers, one after every `every` computing
 layers, that re-apply only the step function to the indicator neurons and copy the rest.
 
-Question answered (issue 4): would active error correction of the on-indicators (post footnote:
+Question answered: would active error correction of the on-indicators (post footnote:
 "extra large-network layers dedicated to noise clean-up", which works for discrete values such
 as the on-indicator) keep inactive circuits off?
 

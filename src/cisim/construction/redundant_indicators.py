@@ -1,6 +1,6 @@
 """`redundant_indicators(k, embedding)`: k on-indicator pairs per circuit, read as their mean.
 
-Question answered (issue 4): do error-correcting on-indicators (c·d indicator neurons, the step
+Question answered: do error-correcting on-indicators (c·d indicator neurons, the step
 function applied to their average) keep inactive circuits off at equal total width D?
 
 Small circuit (`RotationCircuits(n_indicator_pairs=k)`, width d = 2k + 2): neurons 2p, 2p+1

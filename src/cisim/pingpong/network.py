@@ -1,4 +1,5 @@
-"""The ping-pong construction for z = 1 (Alex Gibson; theory-and-allocations.md §A.3).
+"""The ping-pong construction for z = 1 (Alex Gibson, "Ping pong computation in superposition";
+docs/cross_circuit.md §3).
 
 Variant followed: the two-one-hot layout of the public reimplementation (paramluhadiya/spd,
 `PingPongModel`), which is the "D(1 + 2/d)" width quoted in the discussion under the post:

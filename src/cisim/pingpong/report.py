@@ -1,4 +1,5 @@
-"""The two issue-5 report pages: static vs dynamic activity, and ping-pong vs the baseline.
+"""The report pages of the dynamic and ping-pong studies: static vs dynamic activity, and
+ping-pong vs the baseline.
 
 Every number on the pages is computed here from the gathered summary (`datasets.tidy`), the
 ping-pong case files (`datasets.pingpong_tables`) and the capacity frontier of `cisim.frontier`
@@ -198,7 +199,7 @@ def dynamic_page(ds, report_cfg: dict, study: str, footer: dict, active_counts: 
     cap_table = pd.DataFrame(rows)
     figures = {}
     body = [
-        "<p>Issue 5. <b>Static</b>: the post's framework, where the set of active circuits is fixed by the input "
+        "<p><b>Static</b>: the post's framework, where the set of active circuits is fixed by the input "
         "(design <code>baseline</code>). <b>Dynamic</b>: design <code>cross_circuit</code> with a random permutation routing per "
         "layer: circuit t at layer l computes from the state of its parent π<sub>l</sub>(t) at layer l − 1, so the active set moves "
         "every layer and is computed by the network itself, while the number of active circuits stays z. Same seeds, same "
@@ -248,7 +249,7 @@ def pingpong_page(ds, cases: pd.DataFrame, pairs: pd.DataFrame, report_cfg: dict
     """(html, numbers, figures) of the ping-pong page."""
     numbers: dict = {}
     figures = {}
-    body = ["<p>Issue 5, ping-pong (Alex Gibson; theory-and-allocations.md §A.3) for exactly one active circuit. Variant "
+    body = ["<p>Ping-pong (Alex Gibson, “Ping pong computation in superposition”; docs/cross_circuit.md §3) for exactly one active circuit. Variant "
             "followed: the two-one-hot layout of the public reimplementation (<code>paramluhadiya/spd</code> "
             "<code>PingPongModel</code>), i.e. the width D(1 + 2/d) quoted in the discussion under the post: D compute neurons in "
             "D/d memory blocks of d, plus one-hot(i) and one-hot(j); circuit t = (i, j) is an ordered block pair, T = (D/d)²; input "

@@ -4,10 +4,20 @@
 config's `report` group (main_point, scaling_grid, thresholds). Tables come from
 `cisim.datasets.tidy` via the selection helpers of `plots.tables`; the theme, palettes and
 statistics settings live in `plots.style`.
-Figures 1–7 (main network) are in `plots.main`, Figures 8–11 and the rates in `plots.scaling`.
+Figures 1–7 (main network) are in `plots.main`, Figures 8–11 and the rates in `plots.scaling`;
+`plots.catalog` lists them all without importing matplotlib.
 """
 
-from . import main, scaling  # noqa: F401  (registers the figures)
-from .style import FIGURES, RC, SAVEFIG, STATS
+from .catalog import CATALOG
 
-__all__ = ["FIGURES", "RC", "SAVEFIG", "STATS"]
+__all__ = ["CATALOG", "FIGURES", "RC", "SAVEFIG", "STATS"]
+
+
+def __getattr__(name: str):
+    # The drawing code (matplotlib, seaborn) loads on first use, so that listing the figures
+    # (`CATALOG`, read when the Snakefile is parsed) stays cheap.
+    if name in ("FIGURES", "RC", "SAVEFIG", "STATS"):
+        from . import main, scaling, style  # noqa: F401  (importing main and scaling registers the figures)
+
+        return getattr(style, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,4 +1,4 @@
-"""Figures 1–7 of the post: the main network (grid `report.main_point`), construction.md §4.3."""
+"""Figures 1–7 of the post: the main network (grid `report.main_point`), docs/construction.md §5.2."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def _square(ax):
     ax.set_yticks([-1, 0, 1])
 
 
-@figure("trajectories", "Main network", "Figs 1, 4")
+@figure("trajectories")
 def trajectories(ds, cfg):
     """True (green circles) and read-out (crosses) x of the first active circuit, per sample."""
     samples, net, seed = _trajectories(ds, cfg)
@@ -70,7 +70,7 @@ def trajectories(ds, cfg):
     return fig
 
 
-@figure("true_rotations", "Main network", "Fig 2")
+@figure("true_rotations")
 def true_rotations(ds, cfg):
     """True trajectories only, with arrows from each layer to the next (z = smallest run)."""
     samples, net, seed = _trajectories(ds, cfg)
@@ -90,9 +90,9 @@ def true_rotations(ds, cfg):
     return fig
 
 
-@figure("step_function", "Main network", "Fig 3")
+@figure("step_function")
 def step_function(ds, cfg):
-    """The on-indicator's two-ReLU step: ReLU(2α−0.5) − ReLU(2α−1.5) (construction.md §1.4)."""
+    """The on-indicator's two-ReLU step: ReLU(2α−0.5) − ReLU(2α−1.5) (post box "Why the step function?", Fig 3; docs/construction.md §2.4)."""
     a = np.linspace(-0.1, 1.1, 481)
     lo, hi = np.maximum(2 * a - 0.5, 0), np.maximum(2 * a - 1.5, 0)
     fig, ax = plt.subplots(figsize=(4.5, 3.5))
@@ -148,19 +148,19 @@ def _errors(ds, cfg, kind):
     return fig
 
 
-@figure("errors_x", "Main network", "Fig 5")
+@figure("errors_x")
 def errors_x(ds, cfg):
     """MSE and worst-case error of the rotated vector x per layer; theory eqs 6.55, 6.57."""
     return _errors(ds, cfg, "x")
 
 
-@figure("errors_alpha", "Main network", "Fig 6")
+@figure("errors_alpha")
 def errors_alpha(ds, cfg):
     """MSE and worst-case error of the on-indicator α per layer; theory eqs 6.42, 6.43."""
     return _errors(ds, cfg, "alpha")
 
 
-@figure("active_fraction", "Main network", "Fig 7")
+@figure("active_fraction")
 def active_fraction(ds, cfg):
     """Fraction of large-network neurons above 1e-4 per block; dashed: z·S·d/D (exact embedding)."""
     df = main_table(ds, ["active_fraction"], cfg, ("point", "seed", "n_active", "layer", "block"))

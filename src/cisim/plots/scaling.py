@@ -1,4 +1,4 @@
-"""Figures 8–11 (scaling over D, T and z, construction.md §4.4) and the failure rates."""
+"""Figures 8–11 (scaling over D, T and z, docs/construction.md §5.3) and the failure rates."""
 
 from __future__ import annotations
 
@@ -75,31 +75,31 @@ def _scaling(ds, cfg, var, title):
     return fig
 
 
-@figure("scaling_active_x", "Scaling grid", "Fig 8")
+@figure("scaling_active_x")
 def scaling_active_x(ds, cfg):
     """MSE of x for active circuits against T(d/D)², per layer and z; dashed: eq 6.55 per D."""
     return _scaling(ds, cfg, "mse_x_active", "Active circuits, rotated vector x")
 
 
-@figure("scaling_inactive_x", "Scaling grid", "Fig 9")
+@figure("scaling_inactive_x")
 def scaling_inactive_x(ds, cfg):
     """Mean squared read-out of x for inactive circuits against T(d/D)²; dashed: z·ε (eq 6.57)."""
     return _scaling(ds, cfg, "mse_x_inactive", "Inactive circuits, rotated vector x")
 
 
-@figure("scaling_active_alpha", "Scaling grid", "Fig 10")
+@figure("scaling_active_alpha")
 def scaling_active_alpha(ds, cfg):
     """MSE of α for active circuits against T(d/D)²; theory 0 (eq 6.42)."""
     return _scaling(ds, cfg, "mse_alpha_active", "Active circuits, on-indicator α")
 
 
-@figure("scaling_inactive_alpha", "Scaling grid", "Fig 11")
+@figure("scaling_inactive_alpha")
 def scaling_inactive_alpha(ds, cfg):
     """Mean squared read-out of α for inactive circuits against T(d/D)²; dashed: z·ε (eq 6.43)."""
     return _scaling(ds, cfg, "mse_alpha_inactive", "Inactive circuits, on-indicator α")
 
 
-@figure("rates", "Failure rates", "new")
+@figure("rates")
 def rates(ds, cfg):
     """False-on, false-off and failed-rotation rates: per layer at the main network (top) and
     against T(d/D)² on the scaling grid (bottom: rows rate, columns z, colour layer)."""

@@ -1,6 +1,6 @@
 """The one theme, palettes, statistics settings, axis names and the figure registry.
 
-Every figure function is registered with `@figure(name, category, post)`; the wrapper applies
+Every figure function is registered with `@figure(name)` (its entry in `catalog.CATALOG`); the wrapper applies
 the theme (`RC`, a matplotlib rc context, so importing this module changes no global state)
 and the registry `FIGURES` maps the name to the wrapped function `(ds, report_cfg) -> Figure`.
 """
@@ -19,6 +19,8 @@ import numpy as np  # noqa: E402
 import seaborn as sns  # noqa: E402
 from cycler import cycler  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+
+from .catalog import CATALOG  # noqa: E402
 
 
 CB = sns.color_palette("colorblind")
@@ -65,8 +67,10 @@ LABELS = {
 FIGURES: dict[str, Callable[..., Figure]] = {}
 
 
-def figure(name: str, category: str, post: str):
-    """Register `fn(ds, cfg) -> Figure` under `name`, drawn inside the theme."""
+def figure(name: str):
+    """Register `fn(ds, cfg) -> Figure` under `name` (an entry of `catalog.CATALOG`, which gives its
+    category and post figure), drawn inside the theme."""
+    category, post = CATALOG[name]
 
     def register(fn):
         @functools.wraps(fn)
