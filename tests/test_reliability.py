@@ -46,6 +46,7 @@ BAD_INPUTS = [
     (["sweep.grids.main.n_samples=0"], ["sweep.grids.main.n_samples=0", ">= 1"]),  # 0 is refused, not replaced
     (["report.through_layer=5"], ["report.through_layer=5", "n_layers = 4"]),  # deeper than the scaling grid
     (["sim.n_samples=1000000000000"], ["sim.n_samples=1000000000000", "GiB"]),  # terabytes of inputs
+    (["sim.max_point_hours=1e-6"], ["sweep.grids.main.n_samples=256", "h of one core", "sim.max_point_hours"]),  # too slow
     (["sim.seeds=[0", "1]"], ["sim.seeds=[0", "quote each override"]),  # an unquoted list, split by Snakemake
 ]
 

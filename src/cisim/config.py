@@ -217,10 +217,11 @@ class SimConf:
     seeds: list[int] = checked(factory=lambda: [0, 1, 2], nonempty=True, distinct=True, ge=0, le=INT64_MAX)  # one network and input stream per seed (numpy's SeedSequence: non-negative)
     n_samples: int = checked(500, ge=1)  # sampled active sets per (point, seed, n_active) unless a grid overrides it
     exhaustive_z1: bool = True  # n_active = 1 runs every circuit exactly once instead of sampling
-    batch_size: int = checked(1024, ge=1)  # samples per forward batch (memory only; results do not depend on it)
+    batch_size: int = checked(1024, ge=1)  # samples per forward batch (memory; results agree within metrics.AGREEMENT across batch sizes)
     dtype: str = checked("float32", choices=("float32", "float64"))  # float32 or float64 activations
     forward: str = checked("auto", choices=_registry("forward", "FORWARD_CHOICES"))  # weight layers: auto (cost model), dense (one GEMM) or structured (factored weights)
     n_trajectories: int = checked(10, ge=0)  # samples whose first active circuit's trajectory is stored (Figs 1, 4)
+    max_point_hours: float = checked(24.0, gt=0.0)  # refuse a point whose simulation is estimated to need longer on one core (simulate.estimated_seconds)
 
 
 @dataclass
@@ -484,6 +485,7 @@ def check_point(p: dict, cfg: dict | None = None) -> None:
     _require(p["n_samples"] >= 1, f"{g}.n_samples", p["n_samples"], "an integer >= 1")
     if cfg is not None:
         check_memory(p, cfg)
+        check_time(p, cfg)
     try:
         blocks = get_design(p["design"]).blocks(network_spec(p))
     except ValueError as e:
@@ -510,18 +512,40 @@ def memory_limit() -> int:
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
-def check_memory(p: dict, cfg: dict) -> None:
-    """Refuse a point whose simulation would not fit in memory (`simulate.peak_bytes`, compared
-    with `memory_limit`), naming the key behind the largest part."""
-    from .simulate import peak_bytes
-
-    sim, g = cfg["sim"], f"sweep.grids.{p['grid']}"
+def _workload(p: dict, sim: dict) -> tuple[int, dict]:
+    """Weight layers of a point's network and its samples per z ({z: n})."""
     n_weight_layers = p["n_layers"] - 1
     if p["design"] == "indicator_cleanup":  # clean-up layers count in the depth (construction/indicator_cleanup.py)
         from .construction.indicator_cleanup import n_cleanup_layers
 
         n_weight_layers += n_cleanup_layers(p["n_layers"], int(p["design_options"].get("every", 2)))
     inputs = {z: p["n_circuits"] if z == 1 and sim["exhaustive_z1"] else p["n_samples"] for z in p["n_active"]}
+    return n_weight_layers, inputs
+
+
+def check_time(p: dict, cfg: dict) -> None:
+    """Refuse a point whose simulation (every seed and z) is estimated to need more than
+    `sim.max_point_hours` on one core (`simulate.estimated_seconds`), naming the sample count."""
+    from .simulate import estimated_seconds
+
+    sim, g = cfg["sim"], f"sweep.grids.{p['grid']}"
+    n_weight_layers, inputs = _workload(p, sim)
+    seconds = len(sim["seeds"]) * estimated_seconds(p["d_model"], p["n_circuits"], n_weight_layers, p["redundancy"],
+                                                    sum(inputs.values()), sim["dtype"], sim["forward"])
+    if seconds <= sim["max_point_hours"] * 3600:
+        return
+    key = f"{g}.n_samples" if cfg["sweep"]["grids"][p["grid"]]["n_samples"] is not None else "sim.n_samples"
+    _require(False, key, p["n_samples"], f"point {point_label(p)} needs about {seconds / 3600:.3g} h of one core "
+                                          f"> sim.max_point_hours={sim['max_point_hours']:g} (raise it to run anyway)")
+
+
+def check_memory(p: dict, cfg: dict) -> None:
+    """Refuse a point whose simulation would not fit in memory (`simulate.peak_bytes`, compared
+    with `memory_limit`), naming the key behind the largest part."""
+    from .simulate import peak_bytes
+
+    sim, g = cfg["sim"], f"sweep.grids.{p['grid']}"
+    n_weight_layers, inputs = _workload(p, sim)
     parts = peak_bytes(p["d_model"], p["n_circuits"], n_weight_layers, p["redundancy"], inputs, sim["batch_size"], sim["dtype"], sim["forward"])
     total, limit = sum(parts.values()), memory_limit()
     if total <= limit:

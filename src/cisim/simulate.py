@@ -245,6 +245,20 @@ def batch_columns(batch_size: int, plan, network: Network, n_channels: int, dtyp
     return int(min(batch, fit))
 
 
+def estimated_seconds(d_model: int, n_circuits: int, n_weight_layers: int, redundancy: int, n_samples: int, dtype,
+                      forward: str, d_circuit: int = 4) -> float:
+    """Rough single-core time of `n_samples` forward passes, from `cisim.forward`'s cost constants:
+    per sample and weight layer the cheaper allowed path, dense 2·D²/GEMM_RATE or structured
+    ≈ 2·d²·T·S gathers (each used pair's inputs and outputs) plus the read-out of every circuit at
+    every layer (d·T·S gathers). An estimate for refusing what cannot finish, not a promise."""
+    itemsize = np.dtype(dtype).itemsize
+    dense = 2.0 * d_model * d_model / (forward_ops.GEMM_RATE * 4 / itemsize)
+    structured = 2.0 * d_circuit**2 * n_circuits * redundancy / forward_ops.GATHER_RATE * (itemsize / 4)
+    per_layer = {"dense": dense, "structured": structured}.get(forward, min(dense, structured))
+    readout = d_circuit * n_circuits * redundancy / forward_ops.GATHER_RATE
+    return float(n_samples * (n_weight_layers * per_layer + (n_weight_layers + 1) * readout))
+
+
 def peak_bytes(d_model: int, n_circuits: int, n_weight_layers: int, redundancy: int, inputs: dict, batch_size: int, dtype,
                forward: str, n_channels: int = 3, d_circuit: int = 4) -> dict:
     """Rough peak memory of one simulation (one seed's network), in bytes, by part:
