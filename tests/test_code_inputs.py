@@ -69,6 +69,10 @@ def test_simulate_closure_holds_the_forward_path_not_the_pages():
     assert {f"src/cisim/{f}" for f in needed} <= set(files)
     assert "src/cisim/report.py" not in files and "src/cisim/plots/__init__.py" not in files
     assert files == sorted(files) and all((ROOT / f).is_file() for f in files)
+    # allocations do not depend on the forward pass: editing it must not redo them
+    allocate = import_closure(ROOT / "workflow/scripts/allocate.py", ROOT / "src/cisim", root=ROOT)
+    assert "src/cisim/construction/weights.py" in allocate
+    assert not {"src/cisim/forward.py", "src/cisim/simulate.py", "src/cisim/config.py"} & set(allocate)
 
 
 def test_every_scripted_rule_declares_its_own_scripts_closure():
@@ -100,19 +104,22 @@ def tiny_run(tiny_study, tmp_path_factory):
     return workdir
 
 
+def jobs_after_editing(workdir, module: str) -> Counter:
+    """What a dry run schedules once src/cisim/<module> has been edited (the edit is undone after)."""
+    source = workdir / "src/cisim" / module
+    with edited(source, source.read_text() + "\n# an edit\n"):
+        return planned_jobs(dry_run(workdir))
+
+
 @pytest.mark.slow
 def test_editing_forward_reschedules_every_simulation(tiny_run):
-    source = tiny_run / "src/cisim/forward.py"
-    with edited(source, source.read_text() + "\n# an edit\n"):
-        jobs = planned_jobs(dry_run(tiny_run))
-    assert jobs["simulate"] == 5 and jobs["gather"] == 1
+    jobs = jobs_after_editing(tiny_run, "forward.py")
+    assert jobs["simulate"] == 5 and jobs["gather"] == 1 and jobs["allocate"] == 0
 
 
 @pytest.mark.slow
 def test_editing_a_page_module_reschedules_only_the_pages(tiny_run):
-    source = tiny_run / "src/cisim/report.py"
-    with edited(source, source.read_text() + "\n# an edit\n"):
-        jobs = planned_jobs(dry_run(tiny_run))
+    jobs = jobs_after_editing(tiny_run, "report.py")
     assert jobs["publish"] == 1 and jobs["landing"] == 1
     assert set(jobs) <= {"publish", "landing", "all"}, jobs
 

@@ -568,22 +568,10 @@ def check_memory(p: dict, cfg: dict) -> None:
 
 
 def network_spec(p: dict):
-    """The construction's NetworkSpec for a point dict."""
+    """The construction's NetworkSpec for a point dict (`construction.NetworkSpec.from_point`)."""
     from .construction import NetworkSpec
 
-    return NetworkSpec(
-        d_model=p["d_model"],
-        n_circuits=p["n_circuits"],
-        redundancy=p["redundancy"],
-        n_layers=p["n_layers"],
-        design=p["design"],
-        design_options=p["design_options"],
-        allocation=p["allocation"],
-        allocation_options=p["allocation_options"],
-        chi_scale=p["chi_scale"],
-        # allocation jobs receive only the keys an allocation depends on, which χ is not
-        chi_convention=p.get("chi_convention", "post"),
-    )
+    return NetworkSpec.from_point(p)
 
 
 def point_label(p: dict) -> str:

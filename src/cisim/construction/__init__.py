@@ -57,6 +57,13 @@ class NetworkSpec:
     def __post_init__(self):
         check_chi_convention(self.chi_convention)
 
+    @classmethod
+    def from_point(cls, p: dict) -> "NetworkSpec":
+        """The spec of a simulation point (a dict of `cisim.config.expand_points`, or the subset an
+        allocation job receives: χ does not change an allocation, so its keys may be absent)."""
+        keys = ("d_model", "n_circuits", "redundancy", "n_layers", "design", "design_options", "allocation", "allocation_options")
+        return cls(**{k: p[k] for k in keys}, chi_scale=p.get("chi_scale", 1.0), chi_convention=p.get("chi_convention", "post"))
+
     def n_blocks(self, d_circuit: int) -> int:
         """D/d, checked: D must be a multiple of the circuit width."""
         if self.d_model % d_circuit:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import logging
 
 from .. import allocation, construction
-from ..config import network_spec
 
 log = logging.getLogger("cisim")
 
 
 def allocate_point(cfg: dict) -> tuple[dict, dict]:
     """({seed: {name: int (T, S)}}, {seed: {name: diagnostics}}) for one point's design."""
-    spec = network_spec(cfg["point"])
+    spec = construction.NetworkSpec.from_point(cfg["point"])
     design = construction.get_design(spec.design)
     blocks = design.blocks(spec)
     allocs, summaries = {}, {}

@@ -8,7 +8,6 @@ import time
 import numpy as np
 
 from .. import allocation, backend, construction, simulate
-from ..config import network_spec
 
 log = logging.getLogger("cisim")
 
@@ -33,7 +32,7 @@ def simulate_point(cfg: dict, allocations: dict) -> tuple[dict, dict, str]:
     diagnostics {seed: dict} of the main allocation, and the backend that ran."""
     p, sim = cfg["point"], cfg["sim"]
     xp_name = backend.select(cfg["backend"]["name"], cfg["backend"]["fallback_to_cpu"])
-    spec = network_spec(p)
+    spec = construction.NetworkSpec.from_point(p)
     blocks = construction.get_design(spec.design).blocks(spec)
     results, diag = {}, {}
     prepared = network = None
