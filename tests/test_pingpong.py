@@ -20,7 +20,6 @@ def test_every_circuit_reads_out_its_own_forward_pass(d_model, d_circuit):
     assert net.n_circuits == n * n == {64: 64, 256: 256, 1024: 4096}[d_model]
     assert result["max_error"].max() <= 1e-5
     assert result["max_leakage"].max() == 0.0  # every other block is exactly zero, every layer
-    assert result["seconds"] < 30
 
 
 def test_verification_covers_all_circuits_and_detects_a_wrong_weight():
