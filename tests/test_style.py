@@ -1,7 +1,7 @@
 """Style rules for code and config: no development-tracker tags, and every cited document exists.
 
 Code cites only the post (section, equation) or a document inside the repository (docs/ or the
-repository root). Citations of docs/construction.md must name sections that exist there.
+repository root). Citations of docs/method.md must name sections that exist there.
 """
 
 import re
@@ -19,8 +19,8 @@ SKIP_SUFFIXES = {".pyc", ".png", ".nc", ".zip", ".gz", ".pdf"}
 TAG = re.compile(r"\bissues?[\s_#-]*\d+", re.IGNORECASE)
 # A markdown file named in code, with any directory part in front of it.
 MD_REF = re.compile(r"(?<![\w./-])((?:\.{0,2}/)?(?:[\w-]+/)*[\w-]+\.md)\b")
-# Sections cited after docs/construction.md, e.g. "§4.2", "§5.2–5.3", "§3.3, §5.1".
-SECTION_REF = re.compile(r"construction\.md\s+(§\s?\d+(?:\.\d+)*(?:\s*[–-]\s*§?\d+(?:\.\d+)*)?(?:\s*,\s*§\s?\d+(?:\.\d+)*)*)")
+# Sections cited after docs/method.md, e.g. "§4.2", "§5.2–5.3", "§3.3, §5.1".
+SECTION_REF = re.compile(r"method\.md\s+(§\s?\d+(?:\.\d+)*(?:\s*[–-]\s*§?\d+(?:\.\d+)*)?(?:\s*,\s*§\s?\d+(?:\.\d+)*)*)")
 
 
 def files(tops):
@@ -67,7 +67,7 @@ def allowed_document(ref: str) -> bool:
 MD = ".md"  # the outside names below are spelled in pieces so that this file passes its own scan
 
 
-@pytest.mark.parametrize("ref, ok", [("docs/construction" + MD, True), ("construction" + MD, True), ("README" + MD, True),
+@pytest.mark.parametrize("ref, ok", [("docs/method" + MD, True), ("method" + MD, True), ("README" + MD, True),
                                      ("theory-and-allocations" + MD, False), ("../shared/reference/construction" + MD, False),
                                      ("shared/reference/construction" + MD, False), ("docs/no-such-page" + MD, False)])
 def test_document_check(ref, ok):
@@ -79,9 +79,9 @@ def test_code_cites_only_documents_in_the_repository():
     assert not found, "cite the post or a document under docs/:\n" + "\n".join(f"{w}: {r}" for w, r in found)
 
 
-def test_cited_sections_of_the_construction_document_exist():
-    headings = set(re.findall(r"^#+ §(\d+(?:\.\d+)*) ", (ROOT / "docs/construction.md").read_text(encoding="utf-8"), re.MULTILINE))
+def test_cited_sections_of_the_method_document_exist():
+    headings = set(re.findall(r"^#+ §(\d+(?:\.\d+)*) ", (ROOT / "docs/method.md").read_text(encoding="utf-8"), re.MULTILINE))
     cited = hits(SECTION_REF, CODE + ("tests", "docs", "README.md"))
     assert cited, "the section pattern found no citation at all"
     missing = [(w, s) for w, ref in cited for s in re.findall(r"\d+(?:\.\d+)*", ref) if s not in headings]
-    assert not missing, "docs/construction.md has no such section:\n" + "\n".join(f"{w}: §{s}" for w, s in missing)
+    assert not missing, "docs/method.md has no such section:\n" + "\n".join(f"{w}: §{s}" for w, s in missing)

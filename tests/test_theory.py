@@ -4,7 +4,7 @@ from cisim import theory
 
 
 def test_main_setting_predictions_match_the_reference_table():
-    # docs/construction.md §7: T=557, D=1000, S=6 → ε = 0.003701; active E‖δx‖² per layer and z.
+    # docs/method.md §7: T=557, D=1000, S=6 → ε = 0.003701; active E‖δx‖² per layer and z.
     assert abs(theory.epsilon(1000, 557, 6) - 0.003701) < 5e-7
     layers = np.arange(1, 6)
     np.testing.assert_allclose(theory.mse_x_active(1000, 557, 6, 1, layers), [0, 0.0076, 0.0153, 0.0229, 0.0305], atol=6e-5)

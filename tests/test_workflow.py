@@ -27,7 +27,7 @@ def test_tiny_study_runs_end_to_end(tiny_run):
     summary = xr.load_dataset(tiny_run / "data/tiny/summary.nc")
     assert summary.sizes["point"] == 5 and summary.sizes["seed"] == 3
     assert set(summary.grid.values) == {"main", "scaling"}
-    # z = 1, layer 1: the active circuit is computed exactly (docs/construction.md §7.1)
+    # z = 1, layer 1: the active circuit is computed exactly (docs/method.md §7.1)
     assert float(summary.mse_x_active.sel(n_active=1, layer=1).max()) < 1e-6
     assert (tiny_run / "reports/tiny/index.html").stat().st_size > 10_000
     assert list((tiny_run / "reports/tiny/figures").glob("*.png"))

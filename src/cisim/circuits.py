@@ -1,14 +1,14 @@
 """Small circuits: the conditional rotation with its on-indicator, and its exact forward pass.
 
 Source: "Rotations in Superposition" (Linsefors & Bushnaq, 2025), §3 and §5.1, eqs 5.1–5.6;
-docs/construction.md §2. Each circuit t carries an on-indicator α ∈ {0, 1} and a 2-d vector x, and
+docs/method.md §2. Each circuit t carries an on-indicator α ∈ {0, 1} and a 2-d vector x, and
 every layer applies a ← ReLU(w_t a + b) with
 
     neurons 0, 1 (on-indicator):  ReLU(2α − 0.5), ReLU(2α − 1.5)        → α' = a0 − a1 (step function)
     neurons 2, 3 (rotation):      ReLU(R_t x + 2α − 1)                 → x' = a_{2:3} − α' = R_t x
 
 The weights split into an explicit mean w̄ (the expectation over uniform θ, *not* the sample
-mean; docs/construction.md §2.2) and a per-circuit part Δw_t, as the large-network construction needs.
+mean; docs/method.md §2.2) and a per-circuit part Δw_t, as the large-network construction needs.
 
 `n_indicator_pairs = k > 1` gives the redundant-indicator variant (width 2k + 2): every pair,
 and the gate of the rotation neurons, reads the mean of the k pairs, ᾱ = (1/k) Σ_p (a_{2p} − a_{2p+1}).
@@ -28,7 +28,7 @@ ROTATION_BIAS = 1.0  # b in the post; every script uses b = 1
 
 @dataclass(frozen=True)
 class RotationCircuits:
-    """T rotation circuits with k on-indicator pairs (post §5.1; docs/construction.md §2).
+    """T rotation circuits with k on-indicator pairs (post §5.1; docs/method.md §2).
 
     Attributes
     ----------
@@ -130,5 +130,5 @@ class RotationCircuits:
 def draw_rotation_circuits(
     n_circuits: int, rng: np.random.Generator, n_indicator_pairs: int = 1
 ) -> RotationCircuits:
-    """T circuits with θ_t ~ U[0, 2π), one draw per circuit (docs/construction.md §2.1)."""
+    """T circuits with θ_t ~ U[0, 2π), one draw per circuit (docs/method.md §2.1)."""
     return RotationCircuits(rng.uniform(0.0, 2.0 * np.pi, n_circuits), n_indicator_pairs)

@@ -1,6 +1,6 @@
 """Layer operators of the large network's forward pass: a dense GEMM, or the factored weights.
 
-One weight layer of the capped construction (post eq 5.20; docs/construction.md §3.4) is
+One weight layer of the capped construction (post eq 5.20; docs/method.md §3.4) is
 
     W = Σ_ij w̄_ij ⊗ 𝒲^{ij} + (1/S) Σ_t Δw_t ⊗ e_t^l e_t^{l−1 ᵀ},   𝒲^{ij} = (1/S + χ_ij)·C^{ij} − χ_ij·𝟙𝟙ᵀ
 

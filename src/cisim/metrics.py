@@ -1,4 +1,4 @@
-"""Streaming per-layer metrics (post eqs 4.1–4.2, 5.33–5.35; docs/construction.md §6), merged in a
+"""Streaming per-layer metrics (post eqs 4.1–4.2, 5.33–5.35; docs/method.md §6), merged in a
 fixed order.
 
 Per layer l = 0..L, over samples and circuits:

@@ -1,6 +1,6 @@
 """Batched forward passes of the large network over sampled active sets, with streaming metrics.
 
-Source: post eqs 5.25–5.32 and the published `CompInSup.run` (docs/construction.md §3.3, §5.1):
+Source: post eqs 5.25–5.32 and the published `CompInSup.run` (docs/method.md §3.3, §5.1):
 
     A^0[block i] = Σ_{t active} (w_t a_t^0)_i · e_t^0      (embedded pre-activation, no bias)
     A^1 = ReLU(A^0 + B),   A^{l+1} = ReLU(W^l A^l + B)  for l = 1..L−1
@@ -83,7 +83,7 @@ def sample_inputs(n_circuits: int, n_active: int, n_samples: int, rng: np.random
     `exhaustive` (z = 1 only) runs every circuit exactly once, as the post's Figs 5–7 do;
     `n_samples` is then ignored. While distinct draws are likely (`REJECTION_MIN_ACCEPTANCE`),
     rows with a repeated circuit are redrawn (the published code replaced them by fixed tuples,
-    biasing low indices; docs/construction.md §5.1); otherwise each row is the first z entries of a
+    biasing low indices; docs/method.md §5.1); otherwise each row is the first z entries of a
     uniform random permutation of the T circuits (O(T) per row, any z ≤ T). Both give uniform
     z-sets in uniform order.
     """

@@ -1,4 +1,4 @@
-"""Allocation diagnostics against brute-force T x T computations and the formula of docs/construction.md §4.6."""
+"""Allocation diagnostics against brute-force T x T computations and the formula of docs/method.md §4.6."""
 
 import numpy as np
 import pytest
@@ -87,7 +87,7 @@ def test_evenly_loaded_overlap_one_design_meets_the_formula(q, redundancy, n_cla
 
 
 def test_formula_values():
-    # docs/construction.md §4.6: 3.71e-3 at (T, n, S) = (557, 250, 6)
+    # docs/method.md §4.6: 3.71e-3 at (T, n, S) = (557, 250, 6)
     assert mean_squared_overlap_formula(557, 250, 6) == pytest.approx((557 * 6 / 250 - 1) / (6 * 556))
     assert round(mean_squared_overlap_formula(557, 250, 6), 5) == 0.00371
     assert mean_squared_overlap_formula(40, 250, 6) == 0.0  # n >= T S: circuits can be disjoint
@@ -98,12 +98,12 @@ def test_random_subsets_overlap_more_than_one_at_the_rotations_size():
     allocation = assign("random_subsets", 557, 250, 6, np.random.default_rng(0))
     assert max_pairwise_overlap(allocation, 250) > 1
     assert overlap_histogram(allocation, 250)[2:].sum() > 0
-    # more mean-square interference than an overlap <= 1 family (docs/construction.md §4.6: about +18 %)
+    # more mean-square interference than an overlap <= 1 family (docs/method.md §4.6: about +18 %)
     assert mean_squared_overlap(allocation, 250) > 1.1 * mean_squared_overlap_formula(557, 250, 6)
 
 
 def test_reference_statistics_at_the_rotations_size(rng):
-    # docs/construction.md §4.6 table (T = 557, n = 250, S = 6)
+    # docs/method.md §4.6 table (T = 557, n = 250, S = 6)
     prime = summarize(assign("prime_step", 557, 250, 6, rng), 250)
     assert (prime["n_pairs_overlap_1"], prime["n_pairs_overlap_2plus"]) == (21861, 0)
     assert (prime["load_min"], prime["load_max"]) == (5, 17)

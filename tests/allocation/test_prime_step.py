@@ -13,7 +13,7 @@ from .brute import brute_max_overlap, covers_each_pair_at_most_once
 
 
 def published_assignment(n_circuits, n_blocks, redundancy):
-    """Literal transcription of ``get_steps`` + ``comp_in_sup_assignment`` (docs/construction.md §4.2)."""
+    """Literal transcription of ``get_steps`` + ``comp_in_sup_assignment`` (docs/method.md §4.2)."""
 
     def get_steps(S, Dod):
         primes_smaller_than_S = [p for p in range(2, S) if isprime(p)]
@@ -50,10 +50,10 @@ def published_assignment(n_circuits, n_blocks, redundancy):
 @pytest.mark.parametrize(
     "n_blocks, redundancy, expected",
     [
-        # docs/construction.md §4.3 table (D = 4 n_blocks, S = 6)
+        # docs/method.md §4.3 table (D = 4 n_blocks, S = 6)
         (150, 6, 176), (200, 6, 317), (250, 6, 557), (300, 6, 755),
         (350, 6, 1010), (400, 6, 1331), (450, 6, 1713), (500, 6, 2101),
-        # other S (docs/construction.md §4.3)
+        # other S (docs/method.md §4.3)
         (250, 3, 3854), (250, 4, 1773), (250, 5, 815), (500, 5, 3237),
         (100, 3, 616), (2000, 3, 247023), (1000, 5, 12901), (2000, 6, 33349),
         (100, 7, 52), (2000, 7, 20015), (250, 9, 181), (2000, 9, 11501),

@@ -25,7 +25,7 @@ def test_overlap_follows_the_hypergeometric_law():
     allocation = assign("random_subsets", 2000, n_blocks, redundancy, np.random.default_rng(4))
     first, second = allocation[:1000], allocation[1000:]
     overlaps = np.array([np.intersect1d(a, b).size for a, b in zip(first, second)])
-    p_zero = comb(n_blocks - redundancy, redundancy) / comb(n_blocks, redundancy)  # 0.8631 (hypergeometric, docs/construction.md §4.5)
+    p_zero = comb(n_blocks - redundancy, redundancy) / comb(n_blocks, redundancy)  # 0.8631 (hypergeometric, docs/method.md §4.5)
     assert abs((overlaps == 0).mean() - p_zero) < 0.04
 
 

@@ -41,7 +41,7 @@ def test_is_prime_power(q, expected):
 
 @pytest.mark.parametrize(
     "n_blocks, q",
-    # docs/construction.md §4.3 table: S = 6, D = 4 n_blocks
+    # docs/method.md §4.3 table: S = 6, D = 4 n_blocks
     [(150, 25), (200, 32), (250, 41), (300, 49), (350, 53), (400, 64), (450, 73), (500, 83)],
 )
 def test_default_q_and_capacity_match_the_reference_table(n_blocks, q):

@@ -4,7 +4,7 @@ The large network's D neurons form d blocks of n_blocks neurons; circuit t uses 
 ``redundancy`` positions in every block. An allocation is an int64 ndarray of shape
 (n_circuits, redundancy), each row ascending with distinct entries in [0, n_blocks).
 The designs aim at "any two circuits share at most one position" (Rotations §5.4, eqs 5.21–5.22), a packing
-of pairs bounded by ``pair_bound`` and ``johnson_bound`` (docs/construction.md §4.1).
+of pairs bounded by ``pair_bound`` and ``johnson_bound`` (docs/method.md §4.1).
 
 Every design is one module with the same contract, registered in ``ALLOCATORS``:
 
@@ -163,12 +163,12 @@ def assign(
 
 
 def pair_bound(n_blocks: int, redundancy: int) -> int:
-    """floor(n(n-1) / (S(S-1))): each circuit uses C(S,2) position pairs and none may repeat (docs/construction.md §4.1)."""
+    """floor(n(n-1) / (S(S-1))): each circuit uses C(S,2) position pairs and none may repeat (docs/method.md §4.1)."""
     n, s = _check_sizes(n_blocks, redundancy, min_redundancy=2)
     return n * (n - 1) // (s * (s - 1))
 
 
 def johnson_bound(n_blocks: int, redundancy: int) -> int:
-    """floor((n/S) floor((n-1)/(S-1))): a position lies on <= floor((n-1)/(S-1)) circuits (docs/construction.md §4.1)."""
+    """floor((n/S) floor((n-1)/(S-1))): a position lies on <= floor((n-1)/(S-1)) circuits (docs/method.md §4.1)."""
     n, s = _check_sizes(n_blocks, redundancy, min_redundancy=2)
     return n * ((n - 1) // (s - 1)) // s

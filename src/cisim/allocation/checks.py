@@ -8,7 +8,7 @@ and j. Some L_ij >= 2 exactly when two circuits share two or more positions, and
 pairs behind those entries give the exact overlaps above one. Cost: one sort of T*S(S-1)/2 pair
 codes, O(T S**2) memory.
 
-The theory targets (docs/construction.md §4.6): for an overlap <= 1
+The theory targets (docs/method.md §4.6): for an overlap <= 1
 family whose n positions all carry the same load TS/n, E[(X/S)**2] over ordered pairs t != u is
 (TS/n - 1) / (S (T - 1)), close to d/D - 1/(ST) (Rotations eq. 6.3).
 """
@@ -123,7 +123,7 @@ def mean_squared_overlap(allocation, n_blocks: int) -> float:
 
 
 def mean_squared_overlap_formula(n_circuits: int, n_blocks: int, redundancy: int) -> float:
-    """(TS/n - 1) / (S (T - 1)) for an evenly loaded overlap <= 1 family; 0.0 if n >= TS (docs/construction.md §4.6)."""
+    """(TS/n - 1) / (S (T - 1)) for an evenly loaded overlap <= 1 family; 0.0 if n >= TS (docs/method.md §4.6)."""
     t, n, s = n_circuits, n_blocks, redundancy
     if t < 2 or n >= t * s:
         return 0.0

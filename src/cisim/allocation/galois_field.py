@@ -9,7 +9,7 @@ Multiplication uses exp/log tables (length q-1 and q) of the element x. The sear
 first candidate for which x has multiplicative order q-1 (a primitive polynomial); that alone
 proves f irreducible, because then every non-zero residue is a power of x and hence invertible.
 
-Used by the transversal design (docs/construction.md §4.4); numpy only.
+Used by the transversal design (docs/method.md §4.4); numpy only.
 """
 
 from dataclasses import dataclass

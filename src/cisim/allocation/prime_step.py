@@ -1,5 +1,5 @@
 """The prime-step arithmetic-progression allocation of Linsefors & Bushnaq (Rotations §5.4;
-docs/construction.md §4.2).
+docs/method.md §4.2).
 
 Circuit t gets the block positions i, i+a, ..., i+(S-1)a: an arithmetic progression (AP) of length
 S = ``redundancy`` with step a. Steps are taken in the published generator order: every a with
@@ -7,9 +7,9 @@ a(S-1) < n that has no prime factor below S, each followed (for composite S only
 Each step walks its residue classes r = 0, 1, ... (while r < a and r + a(S-1) < n) and cuts each
 class into consecutive disjoint APs. Two circuits then share at most one block position.
 
-The output equals the authors' ``comp_in_sup_assignment`` loop (docs/construction.md §4.2) row by
+The output equals the authors' ``comp_in_sup_assignment`` loop (docs/method.md §4.2) row by
 row; it is deterministic and ignores ``rng``. S == 1 is round robin (circuit t -> t mod n), as in
-the original. The capacity uses the closed-form count of docs/construction.md §4.3
+the original. The capacity uses the closed-form count of docs/method.md §4.3
 (557 at n=250, S=6), so it never replays the loop.
 
 Returns int64 arrays of shape (n_circuits, redundancy), rows ascending.
@@ -26,7 +26,7 @@ ROUND_ROBIN_CAPACITY = 2**31 - 1
 
 
 def iter_steps(n_blocks: int, redundancy: int) -> Iterator[int]:
-    """Allowed AP steps in the published order (docs/construction.md §4.2); needs redundancy >= 2."""
+    """Allowed AP steps in the published order (docs/method.md §4.2); needs redundancy >= 2."""
     s = redundancy
     candidates = np.arange(1, (n_blocks - 1) // (s - 1) + 1)  # a(S-1) < n
     for p in primes_below(s):

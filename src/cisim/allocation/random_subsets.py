@@ -1,4 +1,4 @@
-"""Uniformly random S-subsets: the random baseline (docs/construction.md §4.5).
+"""Uniformly random S-subsets: the random baseline (docs/method.md §4.5).
 
 Each circuit independently gets a uniformly random set of S = ``redundancy`` distinct positions
 out of n = ``n_blocks``, drawn from the caller's ``rng``. Nothing limits overlaps: two circuits can

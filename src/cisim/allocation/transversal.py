@@ -1,4 +1,4 @@
-"""Transversal design TD(S, q) over GF(q): the default allocation (docs/construction.md §4.4).
+"""Transversal design TD(S, q) over GF(q): the default allocation (docs/method.md §4.4).
 
 Points are pairs (x, y) with x in 0..S-1 (S = ``redundancy``) and y in GF(q); point (x, y) is block
 position x*q + y, so the design uses the first S*q of the n = ``n_blocks`` positions. Circuit

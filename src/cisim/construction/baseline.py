@@ -1,5 +1,5 @@
 """`baseline`: the post's construction (Rotations in Superposition §5.4, eqs 5.20–5.24;
-docs/construction.md §3).
+docs/method.md §3).
 
 All d = 4 neurons of a circuit sit at the same S positions in each of the d equal blocks of
 n_blocks = D/d neurons. The allocation is re-dealt to circuits by a fresh seeded permutation in

@@ -2,7 +2,7 @@
 pool with a fixed embedding and carried layer to layer through a neuron-wise step function.
 
 Question answered: would indicators computed once and carried forward (post box
-"Why the step function?"; the authors' non-post `RotInSupNetwork_4d`, docs/construction.md §8) do
+"Why the step function?"; the authors' non-post `RotInSupNetwork_4d`, docs/method.md §8) do
 better than indicators recomputed in superposition every layer?
 
 Small circuit: the post's d = 4 rotation circuit, unchanged (its truth is what is measured).

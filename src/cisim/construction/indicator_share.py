@@ -4,7 +4,7 @@ on-indicators.
 Question answered: would giving a larger share of the network's neurons to the
 on-indicators, and less to the rotated vector, do better at equal total width D?
 
-Small circuit: the post's d = 4 rotation circuit (post §5.1; docs/construction.md §2), unchanged.
+Small circuit: the post's d = 4 rotation circuit (post §5.1; docs/method.md §2), unchanged.
 
 Large network: four blocks of widths [n_on, n_on, n_rot, n_rot] with 2·n_on = fraction·D and
 2·n_rot = (1 − fraction)·D (both whole numbers; fraction = 0.5 is the baseline's D/4 blocks).

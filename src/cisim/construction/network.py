@@ -1,6 +1,6 @@
 """The large network: dense weights per layer, shared biases, and the read-out embedding.
 
-Source: post §5.3–5.5, eqs 5.17–5.30; docs/construction.md §3. Indexing follows the published code:
+Source: post §5.3–5.5, eqs 5.17–5.30; docs/method.md §3. Indexing follows the published code:
 activation layers A^0..A^N; W^0 = I (layer 0 is the embedded input, eq 5.25); `weights[n-1]`
 maps A^n to A^{n+1}; `positions[l-1]` is the embedding in which circuit layer l is read out,
 from activation layer `readout_layers[l-1]`. In the post's construction N = L and circuit layer

@@ -1,6 +1,6 @@
 """The "capped" large-network weights W^l = w̄ ⊗ 𝒲^l + (1/S) Σ_t Δw_t ⊗ |e_t^l⟩⟨e_t^{l−1}|.
 
-Source: post eqs 5.20–5.24; docs/construction.md §3.4. Generalised so that every small-circuit
+Source: post eqs 5.20–5.24; docs/method.md §3.4. Generalised so that every small-circuit
 neuron i may sit at its own positions (needed by the redundant-indicator and cross-circuit
 designs) and blocks may differ in size (indicator-share design). With one position table for
 all neurons and equal blocks it is exactly the post's construction.

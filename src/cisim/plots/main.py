@@ -1,4 +1,4 @@
-"""Figures 1–7 of the post: the main network (grid `report.main_point`), docs/construction.md §5.2."""
+"""Figures 1–7 of the post: the main network (grid `report.main_point`), docs/method.md §5.2."""
 
 from __future__ import annotations
 
@@ -92,7 +92,7 @@ def true_rotations(ds, cfg):
 
 @figure("step_function")
 def step_function(ds, cfg):
-    """The on-indicator's two-ReLU step: ReLU(2α−0.5) − ReLU(2α−1.5) (post box "Why the step function?", Fig 3; docs/construction.md §2.4)."""
+    """The on-indicator's two-ReLU step: ReLU(2α−0.5) − ReLU(2α−1.5) (post box "Why the step function?", Fig 3; docs/method.md §2.4)."""
     a = np.linspace(-0.1, 1.1, 481)
     lo, hi = np.maximum(2 * a - 0.5, 0), np.maximum(2 * a - 1.5, 0)
     fig, ax = plt.subplots(figsize=(4.5, 3.5))

@@ -1,4 +1,4 @@
-"""Figures 8–11 (scaling over D, T and z, docs/construction.md §5.3) and the failure rates."""
+"""Figures 8–11 (scaling over D, T and z, docs/method.md §5.3) and the failure rates."""
 
 from __future__ import annotations
 
