@@ -34,13 +34,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from .pipeline import copy_workflow, environment
+
 REPO = Path(__file__).resolve().parents[1]
 CLUSTER_SCRIPTS = REPO / "tests" / "cluster"
 # Where the workflow is copied from (a helper may point this at another checkout).
-WORKFLOW_SOURCE = REPO
 # What a run needs besides the installed package; Snakefile is required, the rest if present.
-WORKFLOW_ITEMS = ("Snakefile", "workflow", "conf", "src", "profiles", "pyproject.toml", "environment.yml")
-COPY_IGNORE = shutil.ignore_patterns(".snakemake", "__pycache__", "*.pyc", ".pytest_cache")
 
 STUDY = "tiny"
 SUMMARY = Path("data") / STUDY / "summary.nc"
@@ -115,17 +114,6 @@ def slurm_cluster(tmp_path_factory):
 # --------------------------------------------------------------------------------------------
 # running the workflow
 # --------------------------------------------------------------------------------------------
-def copy_workflow(dst: Path, src: Path | None = None) -> Path:
-    src = Path(src or WORKFLOW_SOURCE)
-    assert (src / "Snakefile").is_file(), f"no Snakefile in {src}: the pipeline is not there yet"
-    dst.mkdir(parents=True, exist_ok=True)
-    for item in WORKFLOW_ITEMS:
-        p = src / item
-        if p.is_dir():
-            shutil.copytree(p, dst / item, ignore=COPY_IGNORE, symlinks=False)
-        elif p.is_file():
-            shutil.copy2(p, dst / item)
-    return dst
 
 
 def config_args(overrides: list[str] | None = None) -> list[str]:
@@ -140,9 +128,7 @@ def run_snakemake(workdir: Path, profile: str, *args: str, overrides=None, name:
                   timeout: int = SNAKEMAKE_TIMEOUT) -> subprocess.CompletedProcess:
     """``snakemake --workflow-profile profiles/<profile> <args> --config study=tiny ...`` in workdir,
     killed after `timeout` s. Output (stdout+stderr) is returned and kept in workdir/<name>.log."""
-    env = dict(os.environ)
-    if (workdir / "src").is_dir():  # the copy's sources win over an installed cisim
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(workdir / "src"), env.get("PYTHONPATH")]))
+    env = environment(workdir)  # the copy's sources win over an installed cisim
     cmd = [
         "timeout", "-s", "KILL", str(timeout),
         sys.executable, "-m", "snakemake",
