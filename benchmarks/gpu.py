@@ -14,6 +14,7 @@ import argparse
 import subprocess
 import sys
 import time
+import traceback
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,7 @@ parser.add_argument("--samples", type=int, default=4096)
 parser.add_argument("--batch", type=int, default=1024)
 parser.add_argument("--sizes", type=int, nargs="+", default=[4096, 16384])
 parser.add_argument("--backends", nargs="+", default=["numpy", "cupy"], choices=["numpy", "cupy"])
+parser.add_argument("--paths", nargs="+", default=["dense", "structured"], choices=["dense", "structured"])
 args = parser.parse_args()
 print(f"machine: {describe()}")
 
@@ -42,7 +44,10 @@ if "cupy" in args.backends:
     print(f"device: {props['name'].decode()}, {props['totalGlobalMem'] / 2**30:.0f} GiB, CuPy {cupy.__version__}")
     tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_backend.py"],
                            cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True)
-    print("backend tests under CuPy: " + (tests.stdout.strip().splitlines() or ["(no output)"])[-1])
+    lines = tests.stdout.strip().splitlines() or ["(no output)"]
+    print("backend tests under CuPy: " + lines[-1])
+    if tests.returncode != 0:
+        print("\n".join(lines[-40:]) + tests.stderr[-2000:])
 
     def device_matmul(n: int, rows: int = 4096, repeats: int = 10) -> float:
         a = cupy.random.standard_normal((rows, n), dtype=cupy.float32)
@@ -63,21 +68,26 @@ for D in args.sizes:
     spec = construction.NetworkSpec(d_model=D, n_circuits=T, redundancy=S, n_layers=L, allocation="transversal")
     circuits, network = construction.build(spec, seed=0)
     inputs = simulate.sample_inputs(T, z, args.samples, np.random.default_rng([0, z]))
-    rates = {"numpy": matmul_gflops(n=D, repeats=3)}
+    rates = {"numpy": matmul_gflops(n=D, repeats=3)} if "numpy" in args.backends else {}
     if "cupy" in args.backends:
         rates["cupy"] = device_matmul(D)
     print(f"D = {D}, T = {T}: float32 matmul " + ", ".join(f"{b} {r:.0f} GFLOP/s" for b, r in rates.items()))
-    for path in ("dense", "structured"):
+    for path in args.paths:
         results = {}
         for backend in args.backends:
             if path == "dense" and backend == "numpy" and D > 8192:
                 print(f"  {path:>10} {backend:>5}: skipped (D² weights; the CPU takes minutes)")
                 continue
-            prepared = simulate.prepare(network, circuits, forward=path, backend=backend)
-            simulate.run(network, circuits, inputs, batch_size=args.batch, forward=path, backend=backend, prepared=prepared)  # warm-up
-            t = time.perf_counter()
-            results[backend] = simulate.run(network, circuits, inputs, batch_size=args.batch, forward=path, backend=backend, prepared=prepared)
-            seconds = time.perf_counter() - t
+            try:  # one failing backend or path must not hide the other measurements
+                prepared = simulate.prepare(network, circuits, forward=path, backend=backend)
+                simulate.run(network, circuits, inputs, batch_size=args.batch, forward=path, backend=backend, prepared=prepared)  # warm-up
+                t = time.perf_counter()
+                results[backend] = simulate.run(network, circuits, inputs, batch_size=args.batch, forward=path, backend=backend, prepared=prepared)
+                seconds = time.perf_counter() - t
+            except Exception as e:
+                print(f"  {path:>10} {backend:>5}: FAILED {type(e).__name__}: {e}")
+                traceback.print_exc(limit=6, file=sys.stdout)
+                continue
             print(f"  {path:>10} {backend:>5}: {args.samples * L / seconds:,.0f} samples·layers/s "
                   f"({args.samples} samples in {seconds:.2f} s, prepare {prepared.seconds:.2f} s)")
         if len(results) == 2:
