@@ -63,6 +63,14 @@ def test_other_packages_and_script_level_relative_imports_are_ignored(package):
     assert closure(package, "from . import pkg\n") == []
 
 
+def test_templates_beside_a_module_of_the_closure_are_inputs(package):
+    write_tree(package, {"src/pkg/e/templates/page.html.j2": "{{ x }}\n", "src/pkg/e/templates/.swp": "",
+                         "src/pkg/templates/top.html.j2": ""})
+    assert closure(package, "import pkg.e.deep\n") == ["__init__.py", "e/__init__.py", "e/deep.py", "e/templates/page.html.j2",
+                                                       "templates/top.html.j2"]
+    assert "e/templates/page.html.j2" not in closure(package, "import pkg.d\n")
+
+
 def test_simulate_closure_holds_the_forward_path_not_the_pages():
     files = import_closure(ROOT / "workflow/scripts/simulate.py", ROOT / "src/cisim", root=ROOT)
     needed = ("__init__.py", "forward.py", "simulate.py", "construction/weights.py")

@@ -1,4 +1,4 @@
-"""cisim.frontier on a hand-made dataset whose frontier is known exactly."""
+"""cisim.analysis.frontier on a hand-made dataset whose frontier is known exactly."""
 
 import math
 
@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from cisim import datasets, frontier
+from cisim import datasets
+from cisim.analysis import frontier
 
 REPORT = {"mse_threshold": 0.1, "false_on_threshold": 1e-3}
 TS = [100, 200, 400, 800]

@@ -37,7 +37,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from . import frontier, theory  # noqa: E402
+from . import theory  # noqa: E402
+from .analysis import frontier  # noqa: E402
+from .analysis.stats import t975  # noqa: E402
 
 D_CIRCUIT = 4
 CRITERIA = {"mse": "active-circuit error only", "fo": "false-on rate only"}
@@ -77,7 +79,7 @@ def _slope_t_interval(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     a, b = _fit(x, y)
     resid = y - a - b * x
     se = math.sqrt(float(resid @ resid) / (n - 2) / float(((x - x.mean()) ** 2).sum()))
-    half = frontier.t975(n - 2) * se
+    half = t975(n - 2) * se
     return b - half, b + half
 
 

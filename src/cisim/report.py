@@ -22,8 +22,9 @@ from jinja2 import Environment
 
 from . import datasets, files, theory
 from .config import to_json
-from .plots.style import STATS
-from .plots.tables import d_circuit, in_grid, main_table, network
+from .analysis.criteria import Criteria, margins, works
+from .analysis.stats import mean_ci
+from .analysis.tables import d_circuit, in_grid, main_table, network
 
 MAIN_VARIABLES = ["mse_x_active", "mse_x_inactive", "mse_alpha_active", "mse_alpha_inactive", "max_x_active"]
 RUN_DIMS = ("point", "seed", "n_active")
@@ -41,17 +42,6 @@ def fmt(x) -> str:
 def fmt_threshold(x) -> str:
     """A working threshold: "none" when even the lowest load fails (NaN)."""
     return "none" if x != x else fmt(x)
-
-
-def mean_ci(values, n_boot: int = STATS["n_boot"], seed: int = STATS["seed"], level: float = 95.0) -> tuple[float, float, float]:
-    """(mean, low, high): percentile-bootstrap CI of the mean over seeds (NaNs dropped)."""
-    v = np.asarray(values, dtype=float)
-    v = v[~np.isnan(v)]
-    if v.size == 0:
-        return (math.nan,) * 3
-    boots = v[np.random.default_rng(seed).integers(0, v.size, (n_boot, v.size))].mean(1)
-    lo, hi = np.percentile(boots, [(100 - level) / 2, (100 + level) / 2])
-    return float(v.mean()), float(lo), float(hi)
 
 
 # ---------------------------------------------------------------- main network
@@ -144,9 +134,9 @@ def threshold_from(loads, works) -> tuple[float, float]:
 
 def working_thresholds(ds, cfg) -> pd.DataFrame:
     """Per n_active on the scaling grid: the largest superposition_load up to which every point
-    keeps false_on_rate < false_on_threshold and mse_x_active < mse_threshold at layers
-    1..through_layer ("works"). Diverged runs do not work; points shallower than through_layer
-    are left out.
+    works (`analysis.criteria.works`) at layers 1..through_layer, judged on the seed-mean metrics
+    (and per seed for the seed columns). Diverged runs do not work; points shallower than
+    through_layer are left out.
 
     Columns: n_active, n_points, threshold and first_failure (from the seed-mean metrics),
     seed_thresholds (dict seed → threshold), seed_min (NaN if some seed has no working point),
@@ -159,12 +149,13 @@ def working_thresholds(ds, cfg) -> pd.DataFrame:
     df = df[(df["layer"] >= 1) & (df["layer"] <= top) & (df["n_layers"] >= top)]
     if df.empty:
         raise ValueError(f"report.scaling_grid={cfg['scaling_grid']!r} has no runs with layers 1..{top} (report.through_layer)")
-    df["ok"] = (df["mse_x_active"] < cfg["mse_threshold"]) & (df["false_on_rate"] < cfg["false_on_threshold"]) & (df["diverged"] == 0)
+    crit = Criteria.from_report(cfg)
     keys = ["point", "superposition_load", "n_active"]
-    per_seed = df.groupby([*keys, "seed"])["ok"].all().reset_index()
-    mean = df.groupby([*keys, "layer"])[["mse_x_active", "false_on_rate", "diverged"]].mean().reset_index()
-    mean["ok"] = (mean["mse_x_active"] < cfg["mse_threshold"]) & (mean["false_on_rate"] < cfg["false_on_threshold"]) & (mean["diverged"] == 0)
-    pooled = mean.groupby(keys)["ok"].all().reset_index()
+    per_seed = margins(df, crit, [*keys, "seed"], through_layer=top)
+    per_seed["ok"] = works(per_seed["r"])
+    mean = df.groupby([*keys, "layer", "n_layers"])[["mse_x_active", "false_on_rate", "diverged"]].mean().reset_index()
+    pooled = margins(mean, crit, keys, through_layer=top)
+    pooled["ok"] = works(pooled["r"])
     rows = []
     for z, g in pooled.groupby("n_active"):
         threshold, first_fail = threshold_from(g["superposition_load"], g["ok"])

@@ -24,7 +24,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from . import config as cisim_config  # noqa: E402
-from . import datasets, frontier  # noqa: E402
+from . import datasets  # noqa: E402
+from .analysis import frontier  # noqa: E402
 
 PRETTY = {
     "baseline": "baseline",

@@ -21,7 +21,8 @@ def import_closure(entry_script, package_dir, root=".") -> list[str]:
     `pkg/__init__.py`), `from pkg.a import b` and, inside the package, relative imports
     (`from . import a`, `from ..a import b`). Importing `pkg.a.b` also executes `pkg/__init__.py` and
     `pkg/a/__init__.py` (Python reference, "The import system" §5.4.2 Submodules). The package name
-    is `package_dir`'s directory name; imports of other packages are ignored.
+    is `package_dir`'s directory name; imports of other packages are ignored. The files of a
+    `templates/` folder beside a module of the closure belong to it (they are read when it runs).
 
     Returns the files' paths relative to `root` (POSIX form), sorted, e.g. ["src/cisim/__init__.py",
     "src/cisim/forward.py", ...]; an empty list when the script imports nothing from the package.
@@ -40,6 +41,9 @@ def import_closure(entry_script, package_dir, root=".") -> list[str]:
                 if file is not None and file not in found:  # None: a name defined in the module above
                     found.add(file)
                     todo.append((file, ".".join(file.parent.relative_to(package_dir.parent).parts)))
+    for folder in {file.parent / "templates" for file in found}:  # the pages' Jinja templates run too
+        if folder.is_dir():
+            found.update(f for f in folder.rglob("*") if f.is_file() and not f.name.startswith("."))
     root = Path(root).resolve()
     return sorted(file.relative_to(root).as_posix() for file in found)
 

@@ -22,7 +22,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .. import datasets, frontier  # noqa: E402
+from .. import datasets  # noqa: E402
+from ..analysis import frontier  # noqa: E402
 
 STATIC = "baseline"
 CURVE_VARS = ["mse_x_active", "false_on_rate", "false_off_rate"]

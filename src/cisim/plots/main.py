@@ -8,7 +8,7 @@ import seaborn as sns
 
 from .. import theory
 from .style import CB, LABELS, REFERENCE, STATS, THEORY, TRUE_COLOR, figure, integer_ticks, reference, symlog, z_palette
-from .tables import d_circuit, main_table, network
+from ..analysis.tables import d_circuit, main_table, network
 
 TRAJECTORY_DIMS = ("point", "seed", "n_active", "trajectory", "layer", "component")
 N_SAMPLES_SHOWN = 5

@@ -8,7 +8,7 @@ import seaborn as sns
 
 from .. import theory
 from .style import LABELS, STATS, THEORY, figure, integer_ticks, reference, symlog, z_palette
-from .tables import d_circuit, grid_table, main_table
+from ..analysis.tables import d_circuit, grid_table, main_table
 
 MARKERS = {True: "o", False: "^"}  # ● T > D/d (superposition strictly necessary), ▲ T ≤ D/d
 REGIME = {True: "T > D/d", False: "T ≤ D/d"}

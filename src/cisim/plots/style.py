@@ -18,6 +18,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import seaborn as sns  # noqa: E402
 from cycler import cycler  # noqa: E402
+
+from ..analysis import stats  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from .catalog import CATALOG  # noqa: E402
@@ -39,8 +41,9 @@ Z_COLORS = {1: CB[4], 2: CB[0], 3: CB[1], 4: CB[5], 5: CB[3], 6: CB[9]}
 TRUE_COLOR = CB[2]  # true trajectories (green in the post)
 THEORY = dict(linestyle="--", linewidth=1.0, alpha=0.9)
 REFERENCE = dict(color="0.45", linestyle=":", linewidth=1.0)
-# Mean over seeds with a 95 % bootstrap CI over seeds, reproducible (fixed seed).
-STATS = dict(estimator="mean", errorbar=("ci", 95), n_boot=1000, seed=0)
+# Mean over seeds with a 95 % bootstrap CI over seeds, reproducible (fixed seed): the same
+# resamples as the page tables' `analysis.stats.mean_ci`.
+STATS = dict(estimator="mean", errorbar=("ci", 95), n_boot=stats.N_BOOT, seed=stats.BOOT_SEED)
 SYMLOG_FLOOR = 1e-3  # symlog axes are linear below this, so exact zeros stay visible
 
 # Axis names: the glossary names, with the post's symbol after them.

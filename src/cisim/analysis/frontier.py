@@ -1,13 +1,8 @@
 """The capacity frontier of every design: the largest number of circuits T that still works.
 
-A simulated point (design, allocation, D, S, L, T) *works* for a seed and a z when, at every
-read-out layer 1..L (so in particular at the last one),
-
-    mse_x_active < mse_threshold   and   false_on_rate < false_on_threshold
-
-(`CFG["report"]`: 0.1 and 1e-3 by default). Both are folded into one margin
-r = max(mse_x_active/mse_threshold, false_on_rate/false_on_threshold) (NaN/Inf = diverged → ∞);
-a point works iff r < 1.
+A simulated point (design, allocation, D, S, L, T) *works* for a seed and a z when
+`analysis.criteria.works` passes its margin r over every read-out layer 1..L (so in particular
+the last one), per seed.
 
 Per seed, along the sorted T sweep of a group (design, allocation, D, S, L, z):
 
@@ -23,7 +18,7 @@ Per seed, along the sorted T sweep of a group (design, allocation, D, S, L, z):
   lower bound: the sweep or the allocation capacity ended first); "below_range" when the
   smallest tested T already fails (capacity NaN).
 
-Over seeds: mean and a 95 % Student-t confidence interval (half-width t_{0.975, n−1}·sd/√n),
+Over seeds: mean and a 95 % Student-t confidence interval (`analysis.stats.mean_ci`, method t),
 the group's status being the worst of its seeds; `load` = capacity·(d/D)² (the design's own d).
 The ratio to the baseline compares means at the same (allocation, D, S, L, z); `ratio_ci` is
 the t interval of the per-seed paired ratios (same seed: same angles and inputs).
@@ -38,26 +33,15 @@ import math
 import numpy as np
 import pandas as pd
 
-from . import datasets
+from .. import datasets
+from .criteria import Criteria, margins as criteria_margins, works
+from .stats import mean_ci
 
 GROUP = ["design", "allocation", "d_model", "redundancy", "n_layers", "n_active"]
 MATCH = ["allocation", "d_model", "redundancy", "n_layers", "n_active"]  # what a ratio to the baseline holds fixed
 BASELINE = "baseline"
 EXACT_MARGIN = 1e-2  # below this margin the last working point counts as exact (interpolate r, not log r)
 STATUS_ORDER = {"ok": 0, "lower_bound": 1, "below_range": 2}
-# two-sided 95 % Student-t quantiles t_{0.975, df}; df > 30 uses the normal 1.96
-T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228,
-        11: 2.201, 12: 2.179, 13: 2.160, 14: 2.145, 15: 2.131, 16: 2.120, 17: 2.110, 18: 2.101, 19: 2.093,
-        20: 2.086, 25: 2.060, 30: 2.042}
-
-
-def t975(df: int) -> float:
-    if df < 1:
-        return float("nan")
-    if df in T975:
-        return T975[df]
-    smaller = [k for k in T975 if k <= df]
-    return T975[max(smaller)] if df <= 30 else 1.96
 
 
 def design_label(point: str, grid: str, allocation: str) -> str:
@@ -87,30 +71,27 @@ def table(ds, variables=("mse_x_active", "false_on_rate")) -> pd.DataFrame:
 
 
 def margins(table: pd.DataFrame, mse_threshold: float, false_on_threshold: float) -> pd.DataFrame:
-    """One row per (point, seed, z): r = max over layers 1..L of the threshold ratios.
+    """One row per (group, T, seed): r, r_mse, r_fo over layers 1..L (`analysis.criteria.margins`).
 
     `table`: `datasets.tidy(ds, ["mse_x_active", "false_on_rate"])` (columns point, seed,
     n_active, layer, the metrics and every point coordinate)."""
-    t = table[(table["layer"] >= 1) & (table["layer"] <= table["n_layers"])].copy()
-    for col, var, thr in (("r_mse", "mse_x_active", mse_threshold), ("r_fo", "false_on_rate", false_on_threshold)):
-        ratio = t[var] / thr
-        t[col] = ratio.where(np.isfinite(ratio), np.inf)
-    t["r"] = np.maximum(t["r_mse"], t["r_fo"])
+    t = table.copy()
     t["design"] = [design_label(p, g, a) for p, g, a in zip(t["point"], t["grid"], t["allocation"])]
     t["d_factor"] = t["superposition_load"] / t["n_circuits"]
     keys = [*GROUP, "n_circuits", "seed"]
-    out = t.groupby(keys, sort=True).agg(r=("r", "max"), r_mse=("r_mse", "max"), r_fo=("r_fo", "max"), d_factor=("d_factor", "first")).reset_index()
-    return out
+    out = criteria_margins(t, Criteria(mse_threshold, false_on_threshold), keys)
+    factor = t.groupby(keys, sort=True)["d_factor"].first().reset_index()
+    return out.merge(factor, on=keys, how="left")
 
 
 def crossing(n: np.ndarray, r: np.ndarray) -> tuple[float, float, str]:
     """(capacity, capacity_tested, status) of one seed's sweep: n ascending, r its margins."""
-    works = r < 1.0
-    if not works[0]:
+    ok = works(r)
+    if not ok[0]:
         return float("nan"), float("nan"), "below_range"
-    m = len(works) if works.all() else int(np.argmin(works))  # first failing index
+    m = len(ok) if ok.all() else int(np.argmin(ok))  # first failing index
     last = m - 1
-    if m == len(works):
+    if m == len(ok):
         return float(n[last]), float(n[last]), "lower_bound"
     lo, hi = r[last], r[m]
     if not np.isfinite(hi):
@@ -140,27 +121,16 @@ def per_seed(table: pd.DataFrame, mse_threshold: float = 0.1, false_on_threshold
     return pd.DataFrame(rows)
 
 
-def _mean_ci(values: np.ndarray) -> tuple[float, float, float]:
-    v = np.asarray(values, float)
-    if np.isnan(v).any() or v.size == 0:
-        return float("nan"), float("nan"), float("nan")
-    mean = float(v.mean())
-    if v.size < 2:
-        return mean, float("nan"), float("nan")
-    half = t975(v.size - 1) * float(v.std(ddof=1)) / math.sqrt(v.size)
-    return mean, mean - half, mean + half
-
-
 def summarize(seeds: pd.DataFrame) -> pd.DataFrame:
     """Mean and 95 % CI over seeds per group, the worst status, and the ratio to the baseline."""
     rows = []
     for key, g in seeds.groupby(GROUP, sort=True):
-        mean, lo, hi = _mean_ci(g["capacity"].to_numpy())
-        lmean, llo, lhi = _mean_ci(g["load"].to_numpy())
+        mean, lo, hi = mean_ci(g["capacity"].to_numpy(), "t")
+        lmean, llo, lhi = mean_ci(g["load"].to_numpy(), "t")
         status = max(g["status"], key=STATUS_ORDER.get)
         extra = {}
         for c in ("mse", "fo"):
-            extra[f"capacity_{c}"] = _mean_ci(g[f"capacity_{c}"].to_numpy())[0]
+            extra[f"capacity_{c}"] = mean_ci(g[f"capacity_{c}"].to_numpy(), "t")[0]
             extra[f"status_{c}"] = max(g[f"status_{c}"], key=STATUS_ORDER.get)
         rows.append({**dict(zip(GROUP, key)), "capacity": mean, "capacity_lo": lo, "capacity_hi": hi,
                      "capacity_tested": float(g["capacity_tested"].mean()), "load": lmean, "load_lo": llo, "load_hi": lhi,
@@ -181,7 +151,7 @@ def summarize(seeds: pd.DataFrame) -> pd.DataFrame:
         ratio.append(row["capacity"] / b["capacity"] if b["capacity"] > 0 else np.nan)
         mine = seeds[(seeds["design"] == row["design"]) & np.logical_and.reduce([seeds[c] == row[c] for c in MATCH])]
         paired = [c / base.loc[(*k, s)] for s, c in zip(mine["seed"], mine["capacity"]) if (*k, s) in base.index]
-        _, lo, hi = _mean_ci(np.array(paired)) if len(paired) == len(mine) else (np.nan, np.nan, np.nan)
+        _, lo, hi = mean_ci(np.array(paired), "t") if len(paired) == len(mine) else (np.nan, np.nan, np.nan)
         ratio_lo.append(lo)
         ratio_hi.append(hi)
     out["baseline_capacity"] = base_cap

@@ -1,4 +1,4 @@
-"""Table helpers shared by the figures and the report page: grid selection on tidy tables.
+"""Tidy tables of one sweep grid or of the main network, shared by the figures and the pages.
 
 Everything is a pandas DataFrame from `cisim.datasets.tidy`; no plotting here.
 """
