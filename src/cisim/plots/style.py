@@ -8,6 +8,7 @@ and the registry `FIGURES` maps the name to the wrapped function `(ds, report_cf
 from __future__ import annotations
 
 import functools
+import io
 from typing import Callable
 
 import matplotlib
@@ -86,6 +87,14 @@ def figure(name: str):
         return wrapped
 
     return register
+
+
+def png(fig: Figure) -> bytes:
+    """`fig` as PNG bytes (SAVEFIG settings), closing it: what a page embeds."""
+    buf = io.BytesIO()
+    fig.savefig(buf, **SAVEFIG)
+    plt.close(fig)
+    return buf.getvalue()
 
 
 def z_palette(zs) -> dict:
