@@ -1,4 +1,5 @@
-"""Layer operators of the large network's forward pass: a dense GEMM, or the factored weights.
+"""Weight-layer operators of the large network's forward pass (a dense GEMM, or the factored
+weights), the plan that picks one per layer, and the cost model behind the choice.
 
 One weight layer of the capped construction (post eq 5.20; docs/method.md §3.4) is
 
@@ -31,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .construction.weights import StructuredLayer, block_offsets, pair_counts
+from ..construction.weights import StructuredLayer, block_offsets, pair_counts
 
 DENSE, STRUCTURED = "dense", "structured"
 FORWARD_CHOICES = ("auto", DENSE, STRUCTURED)
@@ -82,10 +83,12 @@ def complete_basis(rows: np.ndarray) -> np.ndarray:
 
 
 def dense_matrix(item, dtype) -> np.ndarray:
-    """Host (D, D) matrix of one layer in `dtype`: the dense item, or built from the factored form.
+    """Host (D, D) matrix of one weight layer in `dtype`, as the dense path multiplies by it: a
+    dense item as it is, a `StructuredLayer` expanded in `dtype` directly.
 
-    The factored form is expanded in `dtype` directly (peak memory ≈ one D² matrix plus the
-    O(T·S²·d²) entry lists), equal to `capped_weights` up to float rounding.
+    The float64 reference is the construction's `StructuredLayer.dense()` (`capped_weights`);
+    this expansion keeps the peak at one D² matrix in `dtype` (plus O(T·S²·d²) entry lists)
+    instead of three float64 ones, and equals the reference up to float rounding.
     """
     if not isinstance(item, StructuredLayer):
         return np.asarray(item, dtype=dtype)

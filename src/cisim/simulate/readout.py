@@ -1,70 +1,25 @@
-"""Read-out of every circuit's small neurons from one large-network layer (post eq 5.30).
+"""Read-out of every circuit's channels (α̂, x̂_0, x̂_1, …) from one large-network layer (post eq 5.30).
 
-    â_t[i] = (1/S) Σ_s A[positions[t, i, s]]
+    â_t[i] = (1/S) Σ_s X[positions[t, i, s]],   (α̂, x̂) = R·â
 
-Two equivalent strategies. `dense` multiplies each block of A by an (n_block, T) matrix holding
-the S-hot un-embeddings (fast BLAS; used while these matrices stay small); `gather` takes the
-S entries per circuit directly (memory O(samples·T·d·S) per batch, no (neurons × circuits)
-matrix). Neither ever forms a (samples × circuits × neurons) product.
+with X the feature-major activations (D, batch) and R the circuits' linear read-out
+(`readout_matrix`). When all blocks share their local positions, each channel is one gather
+(or one GEMM) of the combination Σ_i R[c, i] X_i. Two equivalent strategies: `dense` multiplies
+by a (T, n_block) 0/1 matrix (fast BLAS; only while it stays small), `gather` takes the S entries
+per circuit directly. Neither ever forms a (samples × circuits × neurons) product. Only array API
+calls are used (numpy, CuPy, array_api_strict); the kernels and cost constants are the weight
+layers' (`operators`), so that a structured layer's gather and this read-out are bit-identical.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .construction.weights import block_offsets
-from .forward import GATHER_RATE, GEMM_RATE, combine, gather_sum, tile_rows, tiled
+from ..construction.weights import block_offsets
+from .operators import GATHER_RATE, GEMM_RATE, combine, gather_sum, tile_rows, tiled
 
-DENSE_BUDGET_BYTES = 256 * 2**20  # read-out matrices above this use the gather strategy
+GEMM_BUDGET_BYTES = 256 * 2**20  # read-out matrices above this use the gather strategy
 
-
-class Readout:
-    """Un-embedding for one layer.
-
-    positions : int ndarray of shape (T, d, S), global neuron indices.
-    block_sizes : the d block widths.
-    """
-
-    def __init__(self, positions: np.ndarray, block_sizes, dtype=np.float32, strategy: str = "auto"):
-        self.positions = positions
-        self.offsets = block_offsets(block_sizes)
-        n_circuits, d, redundancy = positions.shape
-        local = positions - self.offsets[:-1][None, :, None]
-        shared = all(np.array_equal(local[:, 0], local[:, i]) for i in range(d)) and len(set(block_sizes)) == 1
-        n_mats = 1 if shared else d
-        nbytes = n_mats * max(block_sizes) * n_circuits * np.dtype(dtype).itemsize
-        self.strategy = ("dense" if nbytes <= DENSE_BUDGET_BYTES else "gather") if strategy == "auto" else strategy
-        self.shared = shared
-        if self.strategy == "dense":
-            self.matrices = []
-            for i in range(n_mats):
-                m = np.zeros((block_sizes[i], n_circuits), dtype=dtype)
-                np.add.at(m, (local[:, i].ravel(), np.repeat(np.arange(n_circuits), redundancy)), 1.0 / redundancy)
-                self.matrices.append(m)
-
-    def __call__(self, activations: np.ndarray) -> np.ndarray:
-        """activations (bs, D) → estimates â of shape (bs, T, d), in the activations' dtype."""
-        bs = activations.shape[0]
-        n_circuits, d, _ = self.positions.shape
-        if self.strategy == "gather":
-            picked = np.take(activations, self.positions.reshape(-1), axis=1)
-            return picked.reshape(bs, n_circuits, d, -1).mean(-1)
-        if self.shared:
-            blocks = activations.reshape(bs * d, -1)  # equal blocks: one GEMM for all d
-            est = (blocks @ self.matrices[0]).reshape(bs, d, n_circuits)
-        else:
-            est = np.stack(
-                [activations[:, self.offsets[i] : self.offsets[i + 1]] @ self.matrices[i] for i in range(d)], 1
-            )
-        return np.ascontiguousarray(np.swapaxes(est, 1, 2))
-
-
-# ---------------------------------------------------------------- channel read-outs (array API)
-# The forward pass (cisim.simulate) reads every circuit's *channels* straight from the
-# feature-major activations X (D, batch): the read-out of a circuit is linear, (α, x) = R·â with
-# â_i = (1/S) Σ_s X[positions[t, i, s]], so each channel is one gather (or one GEMM) of the
-# combination Σ_i R[c, i] X_i when all blocks share their local positions. Only array API calls
-# are used (numpy, CuPy, array_api_strict).
 
 def readout_matrix(circuits) -> np.ndarray:
     """R (n_channels, d): rows α, x_0, x_1, … of `circuits.read`, which must be linear."""
@@ -83,7 +38,7 @@ class ChannelReadout:
 
     positions : int (T, d, S) global neuron indices; R : (n_channels, d) from `readout_matrix`.
     strategy  : "gather" (S takes per channel), "dense" (one (T × n) GEMM per channel) or "auto"
-                (the cheaper by the cost model of `cisim.forward`, dense only below 256 MB).
+                (the cheaper by the cost model of `operators`, dense only below GEMM_BUDGET_BYTES).
     """
 
     def __init__(self, positions: np.ndarray, block_sizes, R: np.ndarray, dtype, xp, strategy: str = "auto"):
@@ -103,7 +58,7 @@ class ChannelReadout:
         if strategy == "auto":
             gather_cost = n_src * T * S / GATHER_RATE
             dense_cost = 2.0 * n_src * T * n / (GEMM_RATE * 4 / itemsize)
-            strategy = "dense" if dense_cost < gather_cost and gemm_bytes <= DENSE_BUDGET_BYTES else "gather"
+            strategy = "dense" if dense_cost < gather_cost and gemm_bytes <= GEMM_BUDGET_BYTES else "gather"
         self.strategy = strategy
         asidx = lambda a: xp.asarray(np.ascontiguousarray(a, dtype=np.int64))  # noqa: E731
         if strategy == "gather":

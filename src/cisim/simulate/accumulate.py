@@ -1,0 +1,181 @@
+"""Streaming accumulation of the per-layer metrics of `cisim.metrics` over batches of samples.
+
+Source: docs/method.md §6 (the metrics), docs/reliability.md (determinism). "Layer" is a circuit
+layer l = 0..L. Per batch, the statistics of the circuits whose true state is zero are reduced on
+the array's device (`device_statistics`); the few listed circuits (non-zero truth) are scored on
+the host against their exact states (`StreamingMetrics.add_layer`).
+
+Determinism: per-sample values are summed in fixed chunks of `CHUNK` samples and the chunk sums
+are added sequentially (`chunked_sum`), per-sample sums over circuits run in fixed tiles of
+`STAT_TILE` circuits, counts are integers and maxima are order-free, so the merge itself never
+depends on the batch size. The per-sample values do, by rounding only (a float32 GEMM may round a
+column differently with the shape of the call): hence `cisim.metrics.AGREEMENT`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..backend import to_numpy
+from ..metrics import ACTIVE_THRESHOLD, FAILED_SQUARED, ON_THRESHOLD, READ_OFF, READ_ON
+
+CHUNK = 128  # samples per partial sum; batches are multiples of it
+STAT_TILE = 1024  # circuits per tile of the per-sample sums (fixed, like CHUNK, for determinism)
+
+SUMS = ("sq_x_active", "sq_alpha_active", "sq_x_inactive", "sq_alpha_inactive")
+COUNTS = ("false_on", "false_off", "failed_rotation", "nonfinite")
+MAXIMA = ("max_x_active", "max_alpha_active", "max_x_inactive", "max_alpha_inactive")
+
+
+def chunked_sum(total: float, values: np.ndarray) -> float:
+    """Add per-sample `values` (bs,) to `total` chunk by chunk, in sample order."""
+    pad = (-values.shape[0]) % CHUNK
+    chunks = np.concatenate([values, np.zeros(pad)]).reshape(-1, CHUNK).sum(1)
+    for c in chunks:
+        total += c
+    return total
+
+
+def device_statistics(xp, channels, inactive) -> dict:
+    """Per-sample statistics over the circuits marked `inactive`, on the array's device.
+
+    channels : [α̂, x̂_0, x̂_1, …], each (T, batch); inactive : bool (T, batch), False for the
+    circuits whose true state is listed (they are scored on the host against their truth).
+    Returns host numpy arrays of shape (batch,): sums of ‖x̂‖² and α̂² (float64), their maxima
+    (squared, NaN propagates) and the number of α̂ > READ_ON. Every sum runs over circuits in
+    index order for each sample, in fixed tiles of STAT_TILE circuits, so it does not depend on
+    the batch size.
+    """
+    T = int(channels[0].shape[0])
+    tile = STAT_TILE  # fixed: the grouping of the sums must not depend on the batch size
+    sums = {"sq_x_inactive": None, "sq_alpha_inactive": None, "false_on": None}
+    maxima = {"max_x_inactive": None, "max_alpha_inactive": None}
+    for lo in range(0, T, tile):  # circuit tiles in order: sums add tile by tile, per sample
+        hi = min(lo + tile, T)
+        mask = inactive[lo:hi, :]
+        alpha = channels[0][lo:hi, :]
+        q = channels[1][lo:hi, :] * channels[1][lo:hi, :]
+        for x in channels[2:]:
+            q += x[lo:hi, :] * x[lo:hi, :]
+        qi = xp.where(mask, q, 0.0)
+        ai = xp.where(mask, alpha * alpha, 0.0)
+        part = {
+            "sq_x_inactive": xp.sum(qi, axis=0, dtype=xp.float64),
+            "sq_alpha_inactive": xp.sum(ai, axis=0, dtype=xp.float64),
+            "false_on": xp.count_nonzero(xp.logical_and(alpha > READ_ON, mask), axis=0),
+        }
+        for k, v in part.items():
+            sums[k] = v if sums[k] is None else sums[k] + v
+        for k, v in (("max_x_inactive", xp.max(qi, axis=0)), ("max_alpha_inactive", xp.max(ai, axis=0))):
+            maxima[k] = v if maxima[k] is None else xp.where(xp.isnan(v) | xp.isnan(maxima[k]), xp.nan, xp.maximum(maxima[k], v))
+    return {k: to_numpy(v) for k, v in {**sums, **maxima}.items()}
+
+
+def activity_counts(xp, X, offsets, bs: int, rectified: bool = True) -> tuple[np.ndarray, int]:
+    """Neurons above ACTIVE_THRESHOLD per block (int64 (d,)) and non-finite values among the first
+    `bs` columns of the activations X (D, batch), on X's device; `offsets` (d + 1,) block bounds.
+
+    After a ReLU (`rectified`) nothing is −inf, so a finite maximum means no NaN/inf and the
+    count is skipped; otherwise the minimum is checked as well.
+    """
+    on = X[:, :bs] > ACTIVE_THRESHOLD
+    per_block = [to_numpy(xp.count_nonzero(on[offsets[i] : offsets[i + 1], :])) for i in range(len(offsets) - 1)]
+    finite = bool(np.isfinite(to_numpy(xp.max(X[:, :bs]))))
+    if finite and not rectified:
+        finite = bool(np.isfinite(to_numpy(xp.min(X[:, :bs]))))
+    nonfinite = 0 if finite else to_numpy(xp.count_nonzero(xp.logical_not(xp.isfinite(X[:, :bs]))))
+    return np.array(per_block, dtype=np.int64), int(nonfinite)
+
+
+def _fold_max(current: float, values: np.ndarray) -> float:
+    """`current` raised to √ of the largest of the squared `values` (NaN skipped; a layer with
+    non-finite activations gets NaN maxima in `finalize`)."""
+    if not values.size:
+        return current
+    worst = np.nanmax(values) if np.isfinite(values).any() else np.nan
+    return np.fmax(current, np.sqrt(worst))
+
+
+class StreamingMetrics:
+    """Per-layer sums, counts and maxima over batches of samples, merged in a fixed order.
+
+    n_layers : L (circuit layers 1..L, plus layer 0, the input); d_circuit : d (blocks).
+    Fields are arrays over layers 0..L: `sums` (SUMS), `counts` (COUNTS), `maxima` (MAXIMA),
+    `n_on_pairs` / `n_off_pairs` the (sample, circuit) pairs scored as active / inactive,
+    `active_neurons` (L+1, d) neurons above ACTIVE_THRESHOLD per block; `n_samples` so far.
+    """
+
+    def __init__(self, n_layers: int, d_circuit: int):
+        n = n_layers + 1
+        self.sums = {k: np.zeros(n) for k in SUMS}
+        self.counts = {k: np.zeros(n, dtype=np.int64) for k in COUNTS}
+        self.maxima = {k: np.zeros(n) for k in MAXIMA}
+        self.n_on_pairs = np.zeros(n, dtype=np.int64)
+        self.n_off_pairs = np.zeros(n, dtype=np.int64)
+        self.active_neurons = np.zeros((n, d_circuit), dtype=np.int64)
+        self.n_samples = 0
+
+    def add_layer(self, layer: int, n_circuits: int, bs: int, inactive: dict, est: tuple, truth: tuple):
+        """One circuit layer of one batch of `bs` real samples.
+
+        inactive : `device_statistics` (arrays of length ≥ bs; only the first bs are used).
+        est      : (α̂, x̂) of the listed circuits, shapes (k, bs) and (k, bs, 2).
+        truth    : (valid (k, bs) bool, α (k, bs), x (k, bs, 2)): the listed circuits' true states;
+                   a listed circuit with α > ON_THRESHOLD is active, every other circuit inactive.
+        """
+        valid, alpha_true, x_true = truth
+        alpha_est, x_est = est
+        err_x = ((x_true - x_est) ** 2).sum(-1)
+        err_alpha = (alpha_true - alpha_est) ** 2
+        act = valid & (alpha_true > ON_THRESHOLD)
+        listed_off = valid & ~act
+        per_sample = {
+            "sq_x_active": np.where(act, err_x, 0.0).sum(0),
+            "sq_alpha_active": np.where(act, err_alpha, 0.0).sum(0),
+            "sq_x_inactive": inactive["sq_x_inactive"][:bs] + np.where(listed_off, err_x, 0.0).sum(0),
+            "sq_alpha_inactive": inactive["sq_alpha_inactive"][:bs] + np.where(listed_off, err_alpha, 0.0).sum(0),
+        }
+        for k, v in per_sample.items():
+            self.sums[k][layer] = chunked_sum(self.sums[k][layer], v)
+        n_act = int(act.sum())
+        self.n_on_pairs[layer] += n_act
+        self.n_off_pairs[layer] += n_circuits * bs - n_act
+        self.counts["false_on"][layer] += int(inactive["false_on"][:bs].sum()) + int((listed_off & (alpha_est > READ_ON)).sum())
+        self.counts["false_off"][layer] += int((act & (alpha_est < READ_OFF)).sum())
+        self.counts["failed_rotation"][layer] += int((act & (err_x >= FAILED_SQUARED)).sum())
+        for key, values in (
+            ("max_x_active", err_x[act]),
+            ("max_alpha_active", err_alpha[act]),
+            ("max_x_inactive", np.concatenate([inactive["max_x_inactive"][:bs].astype(np.float64), err_x[listed_off]])),
+            ("max_alpha_inactive", np.concatenate([inactive["max_alpha_inactive"][:bs].astype(np.float64), err_alpha[listed_off]])),
+        ):
+            self.maxima[key][layer] = _fold_max(self.maxima[key][layer], values)
+
+    def add_activity(self, layer: int, active_per_block: np.ndarray, nonfinite: int):
+        """Neurons above ACTIVE_THRESHOLD per block and non-finite activations of one batch
+        (`activity_counts`)."""
+        self.active_neurons[layer] += active_per_block
+        self.counts["nonfinite"][layer] += int(nonfinite)
+
+    def finalize(self, block_sizes) -> dict:
+        """Per-layer results: dict of float64 arrays (L+1,), and active_fraction (L+1, d)."""
+        act, inact = self.n_on_pairs.astype(float), self.n_off_pairs.astype(float)
+        with np.errstate(invalid="ignore", divide="ignore"):  # layer 0 has no read-outs: NaN → 0 below
+            out = {
+                "mse_x_active": self.sums["sq_x_active"] / act,
+                "mse_alpha_active": self.sums["sq_alpha_active"] / act,
+                "mse_x_inactive": self.sums["sq_x_inactive"] / inact,
+                "mse_alpha_inactive": self.sums["sq_alpha_inactive"] / inact,
+                "false_on_rate": self.counts["false_on"] / inact,
+                "false_off_rate": self.counts["false_off"] / act,
+                "failed_rotation_rate": self.counts["failed_rotation"] / act,
+            }
+        for v in out.values():
+            v[0] = 0.0  # layer-0 estimates are exact by definition (the published convention)
+        out["nonfinite_count"] = self.counts["nonfinite"].copy()
+        out.update({k: v.copy() for k, v in self.maxima.items()})
+        # A diverged layer has NaN/Inf activations; its maxima must not look finite.
+        for k in MAXIMA:
+            out[k][self.counts["nonfinite"] > 0] = np.nan
+        out["active_fraction"] = self.active_neurons / (self.n_samples * np.asarray(block_sizes, dtype=float))[None, :]
+        return out
