@@ -3,7 +3,7 @@
 For each D and superposition load T(d/D)² (baseline design, transversal allocation, S = 6), times
 one weight layer applied to a batch of realistic activations (layer 1 of sampled z = 2 inputs),
 best of `--repeats`, in µs per sample, for both paths; then fits the constants of the cost model in
-`cisim.forward` (GEMM_RATE from the dense timings; GATHER_RATE and ELEMENT_RATE from the structured
+`cisim.simulate.operators` (GEMM_RATE from the dense timings; GATHER_RATE and ELEMENT_RATE from the structured
 timings and each operator's `work()` counts) and prints the table that docs/benchmarks.md records.
 Single BLAS thread by default (the pipeline runs one simulation per core). Usage:
     .venv/bin/python benchmarks/crossover.py [--threads 1] [--batch 128] [--repeats 5] [--quick]
@@ -25,9 +25,10 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from cisim import construction, forward, simulate  # noqa: E402
+from cisim import construction, simulate  # noqa: E402
 from cisim.backend import namespace  # noqa: E402
-from cisim.readout import readout_matrix  # noqa: E402
+from cisim.simulate import operators  # noqa: E402
+from cisim.simulate.readout import readout_matrix  # noqa: E402
 from machine import describe, load_average, matmul_gflops, peak_rss_mb  # noqa: E402
 
 D_VALUES = (1024, 2048, 4096) if args.quick else (1024, 2048, 4096, 8192, 16384)
@@ -66,14 +67,14 @@ for D in D_VALUES:
         X = activations(network, circuits, args.batch)
         R = readout_matrix(circuits)
         layer = network.structure[0]
-        op_s = forward.StructuredOperator(layer, np.float32, xp, readout_rows=R)
+        op_s = operators.StructuredOperator(layer, np.float32, xp, readout_rows=R)
         t_s = best(lambda: op_s.apply(X, True), args.repeats) / args.batch
         work = op_s.work()
         del op_s
-        op_d = forward.DenseOperator(layer, np.float32, xp)
+        op_d = operators.DenseOperator(layer, np.float32, xp)
         t_d = best(lambda: op_d(X), args.repeats) / args.batch
         del op_d
-        costs = forward.layer_costs(layer, np.float32)
+        costs = operators.layer_costs(layer, np.float32)
         model = "dense" if costs["dense"] <= costs["structured"] else "structured"
         winner = "dense" if t_d <= t_s else "structured"
         rows.append((D, T, load, t_d, t_s, work["gathers"], work["elements"]))
@@ -84,5 +85,5 @@ gemm = np.median(2 * a[:, 0] ** 2 / a[:, 3])
 A = np.stack([a[:, 5], a[:, 6]], 1)
 inv_rates, *_ = np.linalg.lstsq(A / a[:, 4:5], np.ones(len(a)), rcond=None)  # relative least squares
 print(f"fitted: GEMM_RATE = {gemm:.3g} flop/s; GATHER_RATE = {1 / inv_rates[0]:.3g}/s; ELEMENT_RATE = {1 / inv_rates[1]:.3g}/s "
-      f"(cisim.forward uses {forward.GEMM_RATE:.3g}, {forward.GATHER_RATE:.3g}, {forward.ELEMENT_RATE:.3g})")
+      f"(cisim.simulate.operators uses {operators.GEMM_RATE:.3g}, {operators.GATHER_RATE:.3g}, {operators.ELEMENT_RATE:.3g})")
 print(f"peak memory: {peak_rss_mb():.0f} MB; load average {load_average()}")

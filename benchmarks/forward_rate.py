@@ -28,7 +28,8 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from cisim import construction, forward, simulate  # noqa: E402
+from cisim import construction, simulate  # noqa: E402
+from cisim.simulate import operators  # noqa: E402
 from cisim.backend import namespace  # noqa: E402
 from machine import describe, load_average, matmul_gflops, peak_rss_mb  # noqa: E402
 
@@ -53,7 +54,7 @@ for T in (1000, 2000):
     spec = construction.NetworkSpec(d_model=D, n_circuits=T, redundancy=S, n_layers=L, allocation="transversal")
     circuits, network = construction.build(spec, seed=0)
     X = np.maximum(np.random.default_rng(0).standard_normal((D, args.batch)).astype(np.float32) - 1.0, 0.0)
-    op = forward.DenseOperator(network.structure[0], np.float32, xp)
+    op = operators.DenseOperator(network.structure[0], np.float32, xp)
     t, _ = best(lambda: op(X), 20)
     layer_rate = 2 * D * D * args.batch / t / 1e9
     print(f"T = {T} (load {T * (4 / D) ** 2:.4f}): one dense layer, batch {args.batch}: {layer_rate:.0f} GFLOP/s = {100 * layer_rate / rate:.0f} % of matmul")

@@ -25,7 +25,7 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from cisim import allocation, construction, forward, simulate  # noqa: E402
+from cisim import allocation, construction, simulate  # noqa: E402
 from machine import describe, load_average, peak_rss_mb  # noqa: E402
 
 D, T, L = args.d_model, args.n_circuits, args.layers

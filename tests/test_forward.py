@@ -11,12 +11,13 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from cisim import construction, forward, metrics, simulate
+from cisim import construction, metrics, simulate
 from cisim.backend import namespace
 from cisim.circuits import draw_rotation_circuits
 from cisim.construction.network import LazyWeights, assemble, layer_positions
 from cisim.construction.weights import StructuredLayer, capped_weights
-from cisim.readout import ChannelReadout, readout_matrix
+from cisim.simulate import operators
+from cisim.simulate.readout import ChannelReadout, readout_matrix
 
 from .conftest import tiny_spec
 
@@ -59,7 +60,7 @@ def test_factored_layers_reproduce_capped_weights_and_chi_bit_for_bit(name):
                                 network.block_sizes, network.structure[l - 1].chi_scale)
         assert np.array_equal(network.weights[l - 1], w)
         assert np.array_equal(network.chi[l - 1], chi)
-        np.testing.assert_allclose(forward.dense_matrix(network.structure[l - 1], np.float64), w, rtol=0, atol=1e-14)
+        np.testing.assert_allclose(operators.dense_matrix(network.structure[l - 1], np.float64), w, rtol=0, atol=1e-14)
 
 
 @pytest.mark.parametrize("xp_name", BACKENDS)
@@ -69,7 +70,7 @@ def test_structured_operator_equals_the_dense_product(name, xp_name):
     circuits, network = NETWORKS[name]
     X = np.maximum(np.random.default_rng(1).standard_normal((network.d_model, 128)), 0.0)
     for rows in (None, readout_matrix(circuits)):
-        op = forward.StructuredOperator(network.structure[0], np.float64, xp, readout_rows=rows)
+        op = operators.StructuredOperator(network.structure[0], np.float64, xp, readout_rows=rows)
         Y = np.from_dlpack(op(xp.asarray(X)))
         np.testing.assert_allclose(Y, network.weights[0] @ X, rtol=0, atol=1e-12)
 
@@ -79,7 +80,7 @@ def test_read_out_basis_gives_the_channel_readout_bit_for_bit():
     xp = namespace("numpy")
     R = readout_matrix(circuits)
     X = np.maximum(np.random.default_rng(2).standard_normal((network.d_model, 128)), 0.0).astype(np.float32)
-    op = forward.StructuredOperator(network.structure[1], np.float32, xp, readout_rows=R)
+    op = operators.StructuredOperator(network.structure[1], np.float32, xp, readout_rows=R)
     assert op.n_channels == 3
     reader = ChannelReadout(network.positions[1], network.block_sizes, R, np.float32, xp, strategy="gather")
     for a, b in zip(op.channels(op.gather(X)), reader(X)):
@@ -97,7 +98,7 @@ def test_lazy_weights_behave_like_the_tuple():
     assert [type(x).__name__ for x in (network.weights + (first,)).layers][-1] == "ndarray"
     edited = dataclasses.replace(network, weights=tuple(network.weights))
     assert edited.structure is None
-    paths, reasons = forward.choose(edited.weights, np.float32)
+    paths, reasons = operators.choose(edited.weights, np.float32)
     assert paths == ["dense"] * len(paths) and "design" in reasons[0]
 
 
@@ -152,11 +153,11 @@ def test_automatic_choice_is_deterministic_and_reported():
 
 def test_dense_budget_sends_large_networks_to_the_structured_path(monkeypatch):
     _, network = NETWORKS["prime_step"]
-    monkeypatch.setattr(forward, "DENSE_BUDGET_BYTES", 1000)
-    paths, reasons = forward.choose(network.weights, np.float32)
+    monkeypatch.setattr(operators, "DENSE_BUDGET_BYTES", 1000)
+    paths, reasons = operators.choose(network.weights, np.float32)
     assert set(paths) == {"structured"} and "budget" in reasons[0]
     with pytest.raises(ValueError, match="sim.forward='sparse' is not allowed"):
-        forward.choose(network.weights, np.float32, "sparse")
+        operators.choose(network.weights, np.float32, "sparse")
 
 
 @pytest.mark.parametrize("fw", ["dense", "structured"])

@@ -1,6 +1,7 @@
 import numpy as np
 
-from cisim.metrics import AGREEMENT, CHUNK, agree, chunked_sum, deviation
+from cisim.metrics import AGREEMENT, agree, deviation
+from cisim.simulate.accumulate import CHUNK, chunked_sum
 
 
 def test_chunked_sum_is_independent_of_how_samples_are_split(rng):

@@ -4,18 +4,16 @@ import numpy as np
 import pytest
 
 from cisim import construction, metrics, simulate, theory
-from cisim.readout import Readout
 
 from .conftest import tiny_spec
+from .reference import embedded_input, unembedded
 
 
 def layer1_estimates(network, circuits, inputs):
     """Per-circuit layer-1 read-outs (bs, T, d), the quantity the streaming metrics summarise."""
-    x0 = np.stack([np.cos(inputs.phases), np.sin(inputs.phases)], -1)
-    a0 = circuits.encode(np.ones(inputs.active.shape), x0)
-    A = simulate.embed_input(network, circuits, inputs.active, a0, inputs.n_samples, np.float64)
-    A = np.maximum(A + network.bias, 0)
-    return Readout(network.positions[0], network.block_sizes, np.float64)(A), a0
+    _, a0 = simulate.initial_states(circuits, inputs.phases)
+    A = np.maximum(embedded_input(network, circuits, inputs.active, a0) + network.bias, 0)
+    return unembedded(network.positions[0], A), a0
 
 
 def test_z1_layer1_is_exact_for_the_active_circuit_and_inactive_reads_0_or_1_over_S():
@@ -113,3 +111,12 @@ def test_bad_sampling_arguments_raise_one_line_errors(bad):
         simulate.sample_inputs(args["n_circuits"], args["n_active"], args["n_samples"], np.random.default_rng(0))
     key = next(iter(bad))
     assert f"{key}={bad[key]}" in str(e.value) and "\n" not in str(e.value)
+
+
+def test_the_embedded_input_is_the_reference_embedding_in_columns(tiny_network):
+    spec, circuits, network = tiny_network
+    inputs = simulate.sample_inputs(spec.n_circuits, 3, 50, np.random.default_rng(3))
+    _, a0 = simulate.initial_states(circuits, inputs.phases)
+    A0 = simulate.embed_input_columns(network, circuits, inputs.active, a0, 64, np.float64)
+    np.testing.assert_allclose(A0[:, :50], embedded_input(network, circuits, inputs.active, a0).T, rtol=1e-15, atol=0)
+    assert not A0[:, 50:].any()  # padding columns of a short batch stay zero

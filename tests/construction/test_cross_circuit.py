@@ -13,7 +13,8 @@ from cisim.construction.cross_circuit import (
     routing_of,
 )
 from cisim.construction.weights import capped_weights
-from cisim.readout import Readout
+
+from ..reference import embedded_input, unembedded
 
 
 def spec(routing="permutation", **kw):
@@ -90,13 +91,13 @@ def network_active_sets(network, circuits, inputs):
     active = inputs.active
     x0 = np.stack([np.cos(inputs.phases), np.sin(inputs.phases)], -1)
     a0 = circuits.encode(np.ones(active.shape), x0)
-    A = simulate.embed_input(network, circuits, active, a0, active.shape[0], np.float64)
+    A = embedded_input(network, circuits, active, a0)
     out = []
     for n in range(1, network.n_activation_layers + 1):
         if n >= 2:
             A = A @ network.weights[n - 2].T
         A = np.maximum(A + network.bias_of(n), 0.0)
-        alpha, _ = circuits.read(Readout(network.positions[n - 1], network.block_sizes, np.float64)(A))
+        alpha, _ = circuits.read(unembedded(network.positions[n - 1], A))
         out.append(alpha > 0.5)
     return out
 

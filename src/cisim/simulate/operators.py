@@ -32,7 +32,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..construction.weights import StructuredLayer, block_offsets, pair_counts
+from ..construction.capped import StructuredLayer, pair_counts
+from ..construction.layout import block_offsets
 
 DENSE, STRUCTURED = "dense", "structured"
 FORWARD_CHOICES = ("auto", DENSE, STRUCTURED)
@@ -189,7 +190,7 @@ class StructuredOperator:
         self.S = S
         self.block_sizes = layer.block_sizes
         self.offsets = block_offsets(layer.block_sizes)
-        D = self.d_model = int(self.offsets[-1])
+        self.d_model = int(self.offsets[-1])
         self.pos_in = layer.pos_in
         asidx = lambda a: xp.asarray(np.ascontiguousarray(a, dtype=np.int64))  # noqa: E731
         ascol = lambda a: xp.asarray(np.ascontiguousarray(a[:, None], dtype=self.dtype))  # noqa: E731
