@@ -1,4 +1,4 @@
-"""The scaling study's trend fit (cisim.asymptotics): synthetic thresholds with a known trend."""
+"""The scaling study's trend fit (cisim.analysis.trends): synthetic thresholds with a known trend."""
 
 from pathlib import Path
 
@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cisim import asymptotics, theory
+from cisim import theory
+from cisim.analysis import trends
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -24,7 +25,7 @@ def synthetic(slope, noise=2e-5, widths=(1024, 2048, 4096, 8192, 16384), seeds=(
 
 @pytest.mark.parametrize("slope,verdict", [(3e-4, "grows"), (-3e-4, "shrinks")])
 def test_the_fit_recovers_a_known_trend_and_names_it(slope, verdict):
-    fits, bands = asymptotics.fit_trend(synthetic(slope), n_boot=500, grid=[1024, 16384])
+    fits, bands = trends.fit_trend(synthetic(slope), n_boot=500, grid=[1024, 16384])
     f = fits.iloc[0]
     assert f["verdict"] == verdict
     assert abs(f["slope"] - slope) < 0.05 * abs(slope)
@@ -34,7 +35,7 @@ def test_the_fit_recovers_a_known_trend_and_names_it(slope, verdict):
 
 def test_the_slope_interval_covers_the_truth_in_most_repetitions():
     """Coverage over 40 noise draws with no trend: the 95 % interval holds 0 in ≥ 85 % of them."""
-    covered = [asymptotics.fit_trend(synthetic(0.0, draw=k), n_boot=200)[0].iloc[0]["verdict"].startswith("is constant") for k in range(40)]
+    covered = [trends.fit_trend(synthetic(0.0, draw=k), n_boot=200)[0].iloc[0]["verdict"].startswith("is constant") for k in range(40)]
     assert np.mean(covered) >= 0.85
 
 
@@ -42,18 +43,33 @@ def test_widths_without_a_threshold_and_lower_bounds_are_reported_not_fitted():
     seeds = synthetic(0.0)
     seeds.loc[seeds["d_model"] == 1024, "status"] = "below_range"
     seeds.loc[seeds["d_model"] == 1024, "threshold"] = np.nan
-    fits, _ = asymptotics.fit_trend(seeds, n_boot=100)
+    fits, _ = trends.fit_trend(seeds, n_boot=100)
     assert fits.iloc[0]["below_range"] == "1024" and fits.iloc[0]["n_widths"] == 4
-    only_bounds, _ = asymptotics.fit_trend(synthetic(0.0, status="lower_bound"), n_boot=100)
+    only_bounds, _ = trends.fit_trend(synthetic(0.0, status="lower_bound"), n_boot=100)
     assert "lower bounds only" in only_bounds.iloc[0]["verdict"]
-    assert any("1024" in s for s in asymptotics.answer(fits))
+    assert any("1024" in s for s in trends.answer(fits))
+
+
+def test_fit_all_fits_each_criterion_alone_and_the_large_D_end():
+    seeds = synthetic(3e-4)
+    for crit in ("mse", "fo"):
+        seeds[f"threshold_{crit}"], seeds[f"status_{crit}"] = seeds["threshold"], seeds["status"]
+    fits, bands = trends.fit_all(seeds, n_boot=50)
+    ends = [m + " (D ≥ 4096)" for m in trends.MEASURES]
+    assert list(fits["measure"]) == [m for pair in zip(trends.MEASURES, ends) for m in pair]
+    assert sorted(bands["d_model"].unique()) == [1024, 2048, 4096, 8192, 16384]
+
+
+def test_log_factors_per_doubling_between_the_tested_widths():
+    lo, hi = trends.log_factor_range([1024, 2048, 4096, 8192, 16384])
+    assert (lo, hi) == pytest.approx((10 / 11, 13 / 14))
 
 
 def test_theory_threshold_solves_eq_6_55():
-    load = asymptotics.theory_threshold(16384, 4, 2)
+    load = trends.theory_threshold(16384, 4, 2, S=6, d=4, mse_threshold=0.1)
     T = load * (16384 / 4) ** 2
     assert abs(float(theory.mse_x_active(16384, T, 6, 2, 4)) - 0.1) < 1e-6
-    assert np.isnan(asymptotics.theory_threshold(1024, 8, 4))  # the overlap term alone exceeds 0.1
+    assert np.isnan(trends.theory_threshold(1024, 8, 4, S=6, d=4, mse_threshold=0.1))  # the overlap term alone exceeds 0.1
 
 
 @pytest.mark.slow

@@ -266,6 +266,13 @@ def read_run(path, expected_sha256: str | None = None, run_config: dict | None =
     return ds
 
 
+def run_attrs(path) -> dict:
+    """A `simulate` output's attributes only (provenance, config_json, forward_json, job time and
+    memory), without loading its arrays."""
+    with xr.open_dataset(path) as run:
+        return dict(run.attrs)
+
+
 def gather(paths, expected_sha256: dict | None = None, run_config: dict | None = None) -> xr.Dataset:
     """Combine run files along `point` (xr.combine_by_coords); provenance kept per point.
 

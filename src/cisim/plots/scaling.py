@@ -9,6 +9,7 @@ import seaborn as sns
 from .. import theory
 from .style import LABELS, STATS, THEORY, figure, integer_ticks, reference, symlog, z_palette
 from ..analysis.tables import d_circuit, grid_table, main_table
+from . import style
 
 MARKERS = {True: "o", False: "^"}  # ● T > D/d (superposition strictly necessary), ▲ T ≤ D/d
 REGIME = {True: "T > D/d", False: "T ≤ D/d"}
@@ -132,3 +133,58 @@ def rates(ds, cfg):
     sns.move_legend(grid[0, -1], "upper left", bbox_to_anchor=(1.02, 1), title=LABELS["layer"])
     bottom.suptitle("Scaling grid against superposition_load: mean over seeds, 95 % CI; dotted: report.false_on_threshold")
     return fig
+
+
+def threshold_vs_d(seeds, bands, theory_curve, mse_threshold: float) -> bytes:
+    """The scaling page's figure as PNG bytes: the working threshold on superposition_load
+    T(d/D)² against D, per L (columns) and z (colour). Top: both criteria (dots: seeds, ▲ lower
+    bounds; line and shade: the fit a + b·log₂ D with its 95 % bootstrap band; dotted: the
+    small-noise theory, post eq 6.55, at mse_x_active = `mse_threshold` at layer L). Bottom: each
+    criterion alone (mean over seeds; solid: mse_x_active, dashed: false_on_rate).
+
+    `seeds`, `bands`, `theory_curve`: `analysis.trends.Trends.seeds`, `.bands`, `.theory`."""
+    with plt.rc_context(style.RC):
+        layers = sorted(seeds["n_layers"].unique())
+        zs = sorted(seeds["n_active"].unique())
+        colors = z_palette(zs)
+        per_criterion = {"threshold_mse", "threshold_fo"} <= set(seeds.columns)
+        n_rows = 2 if per_criterion else 1
+        fig, axes = plt.subplots(n_rows, len(layers), figsize=(5.2 * len(layers), 4.0 * n_rows), sharey=True, sharex=True,
+                                 squeeze=False)
+        for ax, L in zip(axes[0], layers):
+            for z in zs:
+                g = seeds[(seeds["n_layers"] == L) & (seeds["n_active"] == z)]
+                ok = g[g["status"] == "ok"]
+                lb = g[g["status"] == "lower_bound"]
+                jitter = 1 + 0.03 * (z - np.mean(zs))  # z side by side at each D
+                ax.scatter(ok["d_model"] * jitter, ok["threshold"], s=14, color=colors[z], alpha=0.8)
+                ax.scatter(lb["d_model"] * jitter, lb["threshold"], s=22, color=colors[z], marker="^")
+                b = bands[(bands["n_layers"] == L) & (bands["n_active"] == z)] if len(bands) else bands
+                if len(b):
+                    ax.plot(b["d_model"], b["fit"], color=colors[z])
+                    ax.fill_between(b["d_model"], b["lo"], b["hi"], color=colors[z], alpha=0.2, linewidth=0)
+                th = theory_curve[(theory_curve["n_layers"] == L) & (theory_curve["n_active"] == z)]
+                ax.plot(th["d_model"], th["threshold"], color=colors[z], linestyle=":", linewidth=1)
+            ax.set_title(f"L = {L}: both criteria (fit ± 95 % bootstrap band)")
+        if per_criterion:
+            for ax, L in zip(axes[1], layers):
+                for z in zs:
+                    g = seeds[(seeds["n_layers"] == L) & (seeds["n_active"] == z)].groupby("d_model")
+                    ax.plot(g["threshold_mse"].mean().index, g["threshold_mse"].mean(), color=colors[z], marker="o", ms=3)
+                    ax.plot(g["threshold_fo"].mean().index, g["threshold_fo"].mean(), color=colors[z], marker="s", ms=3,
+                            linestyle="--")
+                ax.set_title(f"L = {L}: each criterion alone (— mse_x_active, -- false_on_rate)")
+        for ax in axes.ravel():
+            ax.set_xscale("log", base=2)
+            ax.set_yscale("log")
+            ax.grid(alpha=0.3, which="both")
+        for ax in axes[-1]:
+            ax.set_xlabel(LABELS["d_model"])
+        for row in axes:
+            row[0].set_ylabel(f"working threshold on {LABELS['superposition_load']}")
+        handles = [plt.Line2D([], [], color=c, marker="o", label=f"z = {z}") for z, c in colors.items()]  # every z, fitted or not
+        axes[0][-1].legend(handles=handles, fontsize=8, loc="upper right", title=LABELS["n_active"])
+        fig.text(0.5, -0.01, f"dots: seeds (▲ lower bound: the largest tested T still works); dotted: small-noise theory "
+                 f"(post eq 6.55, mse_x_active = {mse_threshold} at layer L)", ha="center", fontsize=8)
+        fig.tight_layout()
+        return style.png(fig)

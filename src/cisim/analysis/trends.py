@@ -1,0 +1,326 @@
+"""The scaling study's answer: how the working threshold on T(d/D)² moves as D grows.
+
+Per seed and (D, L, z), the threshold is the capacity frontier of `analysis.frontier` (the
+largest T that still works at every layer 1..L, interpolated in (log T, log r) to the crossing
+r = 1) times (d/D)², d the circuit width stored in the summary. Per (L, z) the trend is fitted as
+
+    threshold(D) = a + b·log₂ D        (b: change of the threshold per doubling of D)
+    log threshold(D) = α + β·log₂ D    (2^β: factor per doubling of D)
+
+by least squares over every seed's value, with a stratified bootstrap over seeds (each D's
+seeds resampled with replacement, `n_boot` times) giving 95 % percentile intervals for b, 2^β
+and the fitted curve (the band). With a few seeds per width the bootstrap interval is narrow,
+so the reported interval of b is the union of it and the ordinary least-squares t interval; a
+trend is growing / shrinking when that interval excludes 0, else constant within it. Widths
+where even the smallest tested T fails ("below_range") carry no threshold; widths where the
+largest tested T works ("lower_bound") enter with that T (a lower bound) and are flagged.
+
+The small-noise theory (post eq 6.55; `cisim.theory.mse_x_active`) gives the load at which the
+active-circuit error reaches the threshold at layer L; the page draws it for comparison.
+
+Pure pandas/numpy: the inputs are the gathered summary and the run files' attributes (read by
+`cisim.datasets`); the outputs are DataFrames and sentences, nothing here touches files.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .. import theory
+from . import frontier
+from .stats import line_fit, mean_ci, slope_t_interval
+from .tables import d_circuit
+
+N_BOOT = 2000  # bootstrap resamples of each trend fit (a percentile interval needs more than a mean's)
+BOOT_SEED = 0
+CRITERIA = {"mse": "active-circuit error only", "fo": "false-on rate only"}
+MEASURES = {"threshold": "both criteria", "threshold_mse": "active-circuit error alone", "threshold_fo": "false-on rate alone"}
+LARGE_END = 3  # the large-D end: the fits repeated over the three largest widths (when there are four or more)
+CONSTANT = "is constant within the 95 % interval"
+
+
+def thresholds(ds, report: dict) -> pd.DataFrame:
+    """Per (design, allocation, D, S, L, z, seed): capacity, threshold load T(d/D)² (`threshold`,
+    both criteria; `threshold_mse`, `threshold_fo`: one criterion alone), status, tested range."""
+    seeds = frontier.per_seed(frontier.table(ds), float(report["mse_threshold"]), float(report["false_on_threshold"]))
+    seeds = seeds.rename(columns={"load": "threshold"})
+    factor = (d_circuit(ds) / seeds["d_model"].astype(float)) ** 2
+    for crit in CRITERIA:
+        seeds[f"threshold_{crit}"] = seeds[f"capacity_{crit}"] * factor
+    return seeds.sort_values(["n_layers", "n_active", "d_model", "seed"]).reset_index(drop=True)
+
+
+def setting(seeds: pd.DataFrame) -> dict:
+    """The one design, allocation and S = redundancy the fits run over (they group by (L, z) only)."""
+    out = {}
+    for key, column in (("design", "design"), ("allocation", "allocation"), ("S", "redundancy")):
+        values = sorted(seeds[column].unique())
+        if len(values) != 1:
+            raise ValueError(f"the scaling page fits one {column}; the summary holds {values}")
+        out[key] = values[0].item() if hasattr(values[0], "item") else values[0]
+    return out
+
+
+def theory_threshold(D: int, L: int, z: int, S: int, d: int, mse_threshold: float) -> float:
+    """Load T(d/D)² at which eq 6.55's active error at layer L reaches `mse_threshold` (NaN if
+    it is above the threshold for every T ≥ D/d, i.e. the overlap term 9Lε(z−1) alone exceeds it;
+    +Inf if it stays below up to T = 10⁹). Bisection in log T."""
+    f = lambda T: float(theory.mse_x_active(D, T, S, z, L, d_circuit=d)) - mse_threshold  # noqa: E731
+    lo, hi = D / d, 1e9  # below T = D/d the overlap formula ε = d/D − 1/(ST) is not meaningful
+    if f(lo) > 0:
+        return float("nan")
+    if f(hi) < 0:
+        return float("inf")
+    for _ in range(200):
+        mid = math.sqrt(lo * hi)
+        lo, hi = (mid, hi) if f(mid) < 0 else (lo, mid)
+    return lo * (d / D) ** 2
+
+
+def theory_curve(seeds: pd.DataFrame, mse_threshold: float, d: int) -> pd.DataFrame:
+    """`theory_threshold` at every tested width per (L, z): columns n_layers, n_active, d_model, threshold."""
+    S = int(setting(seeds)["S"])
+    widths = sorted(seeds["d_model"].unique())
+    return pd.DataFrame([{"n_layers": int(L), "n_active": int(z), "d_model": float(D),
+                          "threshold": theory_threshold(int(D), int(L), int(z), S, d, mse_threshold)}
+                         for (L, z), _ in seeds.groupby(["n_layers", "n_active"], sort=True) for D in widths])
+
+
+def fit_trend(seeds: pd.DataFrame, n_boot: int = N_BOOT, seed: int = BOOT_SEED, grid=None, column: str = "threshold",
+              min_width: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(fits per (L, z), bootstrap band per (L, z, D on `grid`)).
+
+    fits columns: measure, n_layers, n_active, n_widths, widths, below_range (widths without a
+    threshold), lower_bound (any width flagged), verdict, intercept, slope (b per doubling),
+    slope_lo/hi (the union of slope_boot_lo/hi and slope_t_lo/hi), relative_slope (b over the
+    mean threshold), factor (2^β per doubling), factor_lo/hi (likewise a union). bands columns:
+    n_layers, n_active, d_model, fit, lo, hi. `column`: threshold (both criteria) or
+    threshold_mse / threshold_fo (one criterion; its status column is status_mse / status_fo);
+    `min_width`: fit only D ≥ min_width (the large-D end of the range)."""
+    rng = np.random.default_rng(seed)
+    status = "status" if column == "threshold" else f"status_{column.split('_')[-1]}"
+    seeds = seeds.rename(columns={column: "_value", status: "_status"})[["n_layers", "n_active", "d_model", "seed", "_value", "_status"]]
+    seeds = seeds.rename(columns={"_value": "threshold", "_status": "status"})
+    seeds = seeds[seeds["d_model"] >= min_width]
+    label = column if not min_width else f"{column} (D ≥ {min_width})"
+    fits, bands = [], []
+    for (L, z), g in seeds.groupby(["n_layers", "n_active"], sort=True):
+        usable = g[g["status"] != "below_range"]
+        usable = usable[np.isfinite(usable["threshold"]) & (usable["threshold"] > 0)]
+        widths = sorted(usable["d_model"].unique())
+        row = {"measure": label, "n_layers": int(L), "n_active": int(z), "n_widths": len(widths),
+               "widths": ",".join(str(int(w)) for w in widths),
+               "below_range": ",".join(str(int(w)) for w in sorted(set(g["d_model"]) - set(widths))),
+               "lower_bound": bool((usable["status"] == "lower_bound").any())}
+        if len(widths) < 2:
+            fits.append({**row, "verdict": "not enough widths with a threshold"})
+            continue
+        if (usable["status"] == "lower_bound").all():
+            fits.append({**row, "verdict": "works up to the largest tested T at every width (lower bounds only)"})
+            continue
+        x = np.log2(usable["d_model"].to_numpy(float))
+        y = usable["threshold"].to_numpy(float)
+        a, b = line_fit(x, y)
+        _, beta = line_fit(x, np.log(y))
+        beta_lo, beta_hi = slope_t_interval(x, np.log(y))
+        by_width = [usable[usable["d_model"] == w]["threshold"].to_numpy(float) for w in widths]
+        xs = [np.full(v.size, math.log2(w)) for v, w in zip(by_width, widths)]
+        gx = np.log2(np.asarray(grid if grid is not None else widths, dtype=float))
+        boot_b, boot_beta, boot_curve = [], [], []
+        for _ in range(n_boot):
+            yb = np.concatenate([v[rng.integers(v.size, size=v.size)] for v in by_width])
+            xb = np.concatenate(xs)
+            ab, bb = line_fit(xb, yb)
+            boot_b.append(bb)
+            boot_beta.append(line_fit(xb, np.log(yb))[1])
+            boot_curve.append(ab + bb * gx)
+        boot_lo, boot_hi = np.percentile(boot_b, [2.5, 97.5])
+        t_lo, t_hi = slope_t_interval(x, y)
+        # A few seeds per width make the bootstrap interval narrow: the verdict uses the wider
+        # of the bootstrap and the OLS t interval.
+        lo, hi = np.nanmin([boot_lo, t_lo]), np.nanmax([boot_hi, t_hi])
+        blo, bhi = np.percentile(boot_beta, [2.5, 97.5])
+        flo, fhi = 2.0 ** np.nanmin([blo, beta_lo]), 2.0 ** np.nanmax([bhi, beta_hi])
+        verdict = "grows" if lo > 0 else ("shrinks" if hi < 0 else CONSTANT)
+        mean_y = float(np.mean(y))
+        fits.append({**row, "intercept": a, "slope": b, "slope_lo": float(lo), "slope_hi": float(hi),
+                     "slope_boot_lo": float(boot_lo), "slope_boot_hi": float(boot_hi), "slope_t_lo": t_lo, "slope_t_hi": t_hi,
+                     "relative_slope": b / mean_y, "factor": 2.0**beta, "factor_lo": float(flo), "factor_hi": float(fhi),
+                     "verdict": verdict})
+        curve = np.array(boot_curve)
+        for k, D in enumerate(2.0**gx):
+            bands.append({"n_layers": int(L), "n_active": int(z), "d_model": float(D), "fit": a + b * gx[k],
+                          "lo": float(np.percentile(curve[:, k], 2.5)), "hi": float(np.percentile(curve[:, k], 97.5))})
+    return pd.DataFrame(fits), pd.DataFrame(bands)
+
+
+def fit_all(seeds: pd.DataFrame, n_boot: int = N_BOOT) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(every fit, the band of the both-criteria fit on the tested widths).
+
+    The fits, in this order: both criteria over every width, then at the large-D end (the
+    `LARGE_END` largest widths, when more widths were tested); then each criterion alone
+    over every width and at the large-D end."""
+    grid = sorted(seeds["d_model"].unique())
+    fits, bands = fit_trend(seeds, n_boot, grid=grid)
+    large = grid[-LARGE_END] if len(grid) > LARGE_END else 0
+    parts = [fits]
+    for column in MEASURES:
+        if column != "threshold":
+            parts.append(fit_trend(seeds, n_boot, grid=grid, column=column)[0])
+        if large:
+            parts.append(fit_trend(seeds, n_boot, grid=grid, column=column, min_width=large)[0])
+    return pd.concat(parts, ignore_index=True), bands
+
+
+def shape_comparison(seeds: pd.DataFrame, column: str = "threshold") -> pd.DataFrame:
+    """Per (L, z): how well the seed-mean threshold follows a power of D (log y linear in log D)
+    versus a power of log D (log y linear in log log D, i.e. "log factors"): fitted exponents,
+    rms residuals in log space, and the successive factors per doubling of D."""
+    rows = []
+    for (L, z), g in seeds.groupby(["n_layers", "n_active"], sort=True):
+        m = g.groupby("d_model")[column].mean()
+        m = m[np.isfinite(m) & (m > 0)]
+        if len(m) < 3:
+            continue
+        x = np.log2(m.index.to_numpy(float))
+        y = np.log(m.to_numpy(float))
+        out = {"n_layers": int(L), "n_active": int(z), "measure": column}
+        for name, xx in (("power_of_D", x), ("power_of_log_D", np.log(x))):
+            a, b = line_fit(xx, y)
+            out[f"{name}_exponent"] = b / (math.log(2) if name == "power_of_D" else 1.0)
+            out[f"{name}_rms"] = float(np.sqrt(np.mean((y - a - b * xx) ** 2)))
+        out["factors_per_doubling"] = " ".join(f"{r:.2f}" for r in np.exp(np.diff(y)))
+        rows.append(out)
+    return pd.DataFrame(rows)
+
+
+def shapes(seeds: pd.DataFrame) -> pd.DataFrame:
+    """`shape_comparison` of every measure, stacked."""
+    return pd.concat([shape_comparison(seeds, c) for c in MEASURES], ignore_index=True)
+
+
+def log_factor_range(widths) -> tuple[float, float]:
+    """(smallest, largest) factor per doubling of D that a threshold ∝ 1/log D would show between
+    successive tested widths: (log D / log D')^(1/log₂(D'/D))."""
+    w = np.log2(np.asarray(sorted(widths), dtype=float))
+    f = (w[:-1] / w[1:]) ** (1.0 / (w[1:] - w[:-1]))
+    return float(f.min()), float(f.max())
+
+
+def summary_table(seeds: pd.DataFrame) -> pd.DataFrame:
+    """Mean threshold and 95 % t interval over seeds per (L, z, D), with the worst status."""
+    rows = []
+    for (L, z, D), g in seeds.groupby(["n_layers", "n_active", "d_model"], sort=True):
+        mean, lo, hi = mean_ci(g["threshold"].to_numpy(float), "t")
+        row = {"n_layers": int(L), "n_active": int(z), "d_model": int(D), "threshold": mean, "lo": lo, "hi": hi,
+               "capacity": float(g["capacity"].mean()), "n_seeds": int(len(g)),
+               "status": max(g["status"], key=frontier.STATUS_ORDER.get)}
+        for crit in CRITERIA:
+            if f"threshold_{crit}" in g:
+                row[f"threshold_{crit}"] = float(g[f"threshold_{crit}"].mean())
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def run_costs(run_attrs: dict) -> pd.DataFrame:
+    """Per point (`run_attrs`: point label → a run file's attributes, `datasets.run_attrs`): job
+    seconds, peak memory, simulated seconds and the forward paths that ran."""
+    rows = []
+    for label, attrs in run_attrs.items():
+        cfg = json.loads(attrs.get("config_json", "{}")).get("point", {})
+        fw = json.loads(attrs.get("forward_json", "{}"))
+        rows.append({"point": label, "d_model": cfg.get("d_model"), "n_circuits": cfg.get("n_circuits"),
+                     "n_layers": cfg.get("n_layers"), "n_samples": cfg.get("n_samples"),
+                     "job_seconds": attrs.get("job_seconds", np.nan), "peak_rss_mb": attrs.get("peak_rss_mb", np.nan),
+                     "simulate_seconds": attrs.get("wall_time_seconds", np.nan),
+                     "forward": attrs.get("forward", ""), "batch": sorted({v.get("batch_size") for v in fw.values()})})
+    return pd.DataFrame(rows).sort_values(["d_model", "n_circuits", "n_layers"]).reset_index(drop=True)
+
+
+def forward_paths(costs: pd.DataFrame) -> pd.DataFrame:
+    """Points per (D, forward path): one row per D, one column per path."""
+    if not len(costs):
+        return pd.DataFrame()
+    return costs.groupby(["d_model", "forward"]).size().unstack(fill_value=0).reset_index().rename_axis(columns=None)
+
+
+def slowest(costs: pd.DataFrame, n: int = 8) -> pd.DataFrame:
+    """The `n` points with the longest jobs (batch sizes as text)."""
+    out = costs.sort_values("job_seconds", ascending=False).head(n).copy() if len(costs) else costs.copy()
+    if len(out):
+        out["batch"] = out["batch"].map(str)
+    return out
+
+
+def measure_label(m: str) -> str:
+    """'threshold_mse (D ≥ 4096)' → 'active-circuit error alone (D ≥ 4096)'."""
+    base, _, rest = m.partition(" ")
+    return MEASURES.get(base, base) + (f" {rest}" if rest else "")
+
+
+def overall(fits: pd.DataFrame, label: str) -> str | None:
+    """One sentence: how many settings grow / shrink / stay, and the median factor per doubling."""
+    fitted = fits[fits["verdict"].isin(["grows", "shrinks"]) | fits["verdict"].str.startswith("is constant")]
+    if not len(fitted):
+        return None
+    counts = fitted["verdict"].str.replace(CONSTANT, "constant", regex=False).value_counts().to_dict()
+    parts = ", ".join(f"{v} in {n}" for v, n in sorted(counts.items()))
+    return (f"{label}: over the {len(fitted)} (L, z) settings the threshold {parts}; median factor per doubling of D "
+            f"×{float(np.median(fitted['factor'])):.2f} (range ×{fitted['factor'].min():.2f} … ×{fitted['factor'].max():.2f}).")
+
+
+def answer(fits: pd.DataFrame) -> list[str]:
+    """Sentences answering the question: one overall per measure, then one per (L, z) for both criteria."""
+    out = []
+    measures = fits["measure"].unique() if "measure" in fits else ["threshold"]
+    for m in measures:
+        label = measure_label(m)
+        line = overall(fits[fits["measure"] == m] if "measure" in fits else fits, label[0].upper() + label[1:])
+        if line:
+            out.append(line)
+    main = fits[fits["measure"] == "threshold"] if "measure" in fits else fits
+    for _, f in main.iterrows():
+        if not np.isfinite(f.get("slope", np.nan)):
+            out.append(f"L = {f['n_layers']}, z = {f['n_active']}: {f['verdict']} (widths with a threshold: {f['widths'] or 'none'}).")
+            continue
+        s = (f"L = {f['n_layers']}, z = {f['n_active']}: the threshold {f['verdict']} — {f['slope']:+.2e} per doubling of D "
+             f"[95 %: {f['slope_lo']:+.2e}, {f['slope_hi']:+.2e}] ({100 * f['relative_slope']:+.0f} % of its mean), i.e. ×{f['factor']:.2f} "
+             f"per doubling [{f['factor_lo']:.2f}, {f['factor_hi']:.2f}], over D = {f['widths'].replace(',', ', ')}")
+        if isinstance(f["below_range"], str) and f["below_range"]:
+            s += f"; no T works at D = {f['below_range'].replace(',', ', ')}"
+        if f["lower_bound"]:
+            s += "; some widths are lower bounds (the largest tested T still works)"
+        out.append(s + ".")
+    return out
+
+
+@dataclass
+class Trends:
+    """Everything the scaling page shows, from one summary and the run files' attributes."""
+
+    seeds: pd.DataFrame  # `thresholds`: one row per (D, L, z, seed)
+    fits: pd.DataFrame  # `fit_all`
+    bands: pd.DataFrame  # the both-criteria fit's bootstrap band per (L, z, D)
+    theory: pd.DataFrame  # `theory_curve`
+    table: pd.DataFrame  # `summary_table`
+    shapes: pd.DataFrame  # `shapes`
+    costs: pd.DataFrame  # `run_costs`
+    setting: dict  # `setting`: design, allocation, S
+    d_circuit: int
+    n_boot: int
+
+
+def trends(ds, run_attrs: dict, report: dict, n_boot: int = N_BOOT) -> Trends:
+    """The scaling page's numbers from the gathered summary `ds`, the run files' attributes
+    (point label → attrs) and the `report` config group (mse_threshold, false_on_threshold)."""
+    d = d_circuit(ds)
+    seeds = thresholds(ds, report)
+    fits, bands = fit_all(seeds, n_boot)
+    return Trends(seeds=seeds, fits=fits, bands=bands, theory=theory_curve(seeds, float(report["mse_threshold"]), d),
+                  table=summary_table(seeds), shapes=shapes(seeds), costs=run_costs(run_attrs),
+                  setting=setting(seeds), d_circuit=d, n_boot=n_boot)

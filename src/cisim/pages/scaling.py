@@ -1,0 +1,50 @@
+"""The scaling study's page: does the working threshold on T(d/D)² hold as D grows?
+
+Context from `analysis.trends.Trends` (thresholds per seed, trend fits, their sentences, the
+shape comparison, the per-width table and what ran) and the figure of
+`plots.scaling.threshold_vs_d` (PNG bytes), rendered through `templates/scaling.html.j2`.
+"""
+
+from __future__ import annotations
+
+from ..analysis import trends
+from . import html
+
+FIT_COLUMNS = {"measure": "measure", "n_layers": "L", "n_active": "z", "widths": "widths", "slope": "b per doubling",
+               "slope_lo": "b lo", "slope_hi": "b hi", "factor": "×/doubling", "factor_lo": "lo", "factor_hi": "hi",
+               "verdict": "verdict", "below_range": "no threshold at"}
+TABLE_COLUMNS = {"n_layers": "L", "n_active": "z", "d_model": "D", "threshold": "threshold T(d/D)²", "lo": "95 % lo",
+                 "hi": "95 % hi", "capacity": "T", "threshold_mse": "error of x alone", "threshold_fo": "false-on alone",
+                 "n_seeds": "seeds", "status": "status"}
+COST_COLUMNS = {"point": "point", "n_samples": "samples", "job_seconds": "job s", "simulate_seconds": "simulate s",
+                "peak_rss_mb": "peak MB", "forward": "forward", "batch": "batch"}
+
+
+def _table(df, columns: dict):
+    """`html.table` of the columns of `columns` that `df` has (an empty string for no rows)."""
+    return html.table(df, {k: v for k, v in columns.items() if k in df.columns}) if len(df) else ""
+
+
+def provenance(t: trends.Trends, root) -> dict:
+    """The page's provenance rows: commit, points, seeds, samples per (point, seed, z), resamples."""
+    return {**html.page_commit(root), "points": len(t.costs),
+            "seeds": ",".join(str(s) for s in sorted(t.seeds["seed"].unique())),
+            "sampled active sets per (point, seed, z)": ",".join(str(int(n)) for n in sorted(t.costs["n_samples"].dropna().unique())),
+            "bootstrap resamples": t.n_boot}
+
+
+def render(t: trends.Trends, png: bytes, study: str, report: dict, root) -> str:
+    """The page's HTML. `report`: the study's report config group (the two thresholds); `root`:
+    the checkout whose commit the page names."""
+    costs = t.costs
+    lo, hi = trends.log_factor_range(t.seeds["d_model"].unique())
+    return html.render(
+        "scaling.html.j2", title=f"scaling – {study}", study=study, report=report, setting=t.setting,
+        sentences=trends.answer(t.fits),
+        figure=html.figure(png, "Threshold load vs D; lines: fit a + b·log₂D with its 95 % bootstrap band (drawn on log "
+                                "axes); dotted: small-noise theory.", "threshold_vs_D"),
+        fits=_table(t.fits, FIT_COLUMNS), shapes=_table(t.shapes, {c: c.replace("_", " ") for c in t.shapes.columns}),
+        log_factor=(lo, hi), table=_table(t.table, TABLE_COLUMNS), n_points=len(costs),
+        paths=html.table(trends.forward_paths(costs)) if len(costs) else "",
+        recorded=int(costs["job_seconds"].notna().sum()) if len(costs) else 0,
+        slowest=_table(trends.slowest(costs), COST_COLUMNS), provenance=provenance(t, root))
