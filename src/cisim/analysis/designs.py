@@ -1,0 +1,277 @@
+"""The designs study's numbers: which indicator design computes more circuits than the baseline
+at equal width D and equal computing depth L, and why (docs/designs.md).
+
+Inputs: the frontier summary (`analysis.frontier.summarize`: one row per design, allocation, D,
+S, L, z), the gathered dataset (per-layer metrics through `analysis.frontier.table`) and the
+study's points (for the accounting). What the comparison holds fixed — the allocation and S of
+the design comparison, the (D, L) of the allocation and S comparisons, z of the per-layer
+curves — is `Slice.from_report(report)` (config group `report`, fields `designs_*`).
+
+Everything here returns DataFrames, rows and dicts of numbers; `cisim.pages.designs` words them
+and `cisim.plots.designs` draws them. Pure pandas/numpy.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .. import config as cisim_config
+from ..construction import DESIGNS, NetworkSpec
+from . import frontier
+
+# Display names of the study's designs (frontier.design_label), in the order tables list them.
+PRETTY = {
+    "baseline": "baseline",
+    "redundant_indicators-embeddingshared-k3": "redundant k=3, shared",
+    "redundant_indicators-embeddingindependent-k3": "redundant k=3, independent",
+    "indicator_share-fraction0.3-redundancy_onNone": "indicator share 0.3",
+    "indicator_share-fraction0.7-redundancy_onNone": "indicator share 0.7",
+    "carried_indicators-fraction0.5": "carried pool 0.5",
+    "indicator_cleanup-every2": "clean-up every 2",
+}
+ORDER = list(PRETTY)
+INDEPENDENT, SHARED = "redundant_indicators-embeddingindependent-k3", "redundant_indicators-embeddingshared-k3"
+# The designs behind each of the study's first three questions (docs/designs.md); the fourth
+# (larger S, other allocations) compares the configurations present in the data.
+GROUPS = {
+    "redundant": [INDEPENDENT, SHARED],
+    "share": ["indicator_share-fraction0.3-redundancy_onNone", "indicator_share-fraction0.7-redundancy_onNone"],
+    "carried": ["carried_indicators-fraction0.5", "indicator_cleanup-every2"],
+}
+CURVE_VARIABLES = ["mse_x_active", "false_on_rate", "failed_rotation_rate"]
+N_FALSE_ON_SETTINGS = 2  # matched settings whose last-layer false-on rates each answer quotes
+CURVE_FLOOR = 1e-6  # per-layer curve values below this, exact zeros included, are shown at it (log axes)
+
+
+@dataclass(frozen=True)
+class Slice:
+    """What the comparison holds fixed (config group `report`, fields `designs_*`)."""
+
+    allocation: str  # allocation of the design comparison (tables, frontier figure, win counts)
+    redundancy: int  # S of the design comparison
+    d_model: int  # D of the allocation and S comparisons
+    n_layers: int  # L of the allocation and S comparisons
+    n_active: int  # z of the per-layer curves at matched settings
+
+    @classmethod
+    def from_report(cls, report: dict) -> "Slice":
+        return cls(str(report["designs_allocation"]), int(report["designs_redundancy"]), int(report["designs_d_model"]),
+                   int(report["designs_n_layers"]), int(report["designs_n_active"]))
+
+
+def pretty(label: str) -> str:
+    return PRETTY.get(label, label)
+
+
+def order_key(label: str) -> int:
+    return ORDER.index(label) if label in ORDER else len(ORDER)
+
+
+def sorted_designs(labels) -> list:
+    """Design labels in the page's order (PRETTY), unknown ones last."""
+    return sorted(set(labels), key=order_key)
+
+
+# ---------------------------------------------------------------- accounting
+def accounting(spec: NetworkSpec) -> dict:
+    """neurons_per_layer, depth (activation layers, clean-up layers included), computing_layers,
+    neurons and dense parameters ((depth − 1)·D² + depth·D) of one network: the design's own
+    `accounting` (what its docstring states; checked against the built networks by
+    tests/construction/test_contract.py). A design without one is the baseline's shape: D
+    neurons in each of L layers."""
+    design = DESIGNS[spec.design]
+    own = getattr(design, "accounting", None) or getattr(importlib.import_module(design.build.__module__), "accounting", None)
+    if own is not None:
+        return own(spec)
+    D, L = spec.d_model, spec.n_layers
+    return {"neurons_per_layer": D, "depth": L, "computing_layers": L, "neurons": D * L, "parameters": (L - 1) * D**2 + L * D}
+
+
+def accounting_table(points: list) -> pd.DataFrame:
+    """One row per (design, D, L) of the study's points (`config.expand_points`): design label,
+    d_model and the `accounting` columns, ordered by D, computing layers and design."""
+    rows = {}
+    for p in points:
+        spec = NetworkSpec.from_point(p)
+        label = frontier.design_label(cisim_config.point_label(p), p["grid"], p["allocation"])
+        rows[(label, spec.d_model, spec.n_layers)] = {"design": label, "d_model": spec.d_model, **accounting(spec)}
+    df = pd.DataFrame(list(rows.values()))
+    return df.sort_values(["d_model", "computing_layers", "design"],
+                          key=lambda c: c.map(order_key) if c.name == "design" else c).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- selections
+def row(summary: pd.DataFrame, design: str, D: int, z: int, L: int, allocation: str, S: int):
+    """The frontier summary row of one (design, allocation, D, S, L, z), or None."""
+    g = summary[(summary["design"] == design) & (summary["d_model"] == D) & (summary["n_active"] == z)
+                & (summary["n_layers"] == L) & (summary["allocation"] == allocation) & (summary["redundancy"] == S)]
+    return None if g.empty else g.iloc[0]
+
+
+def panels(summary: pd.DataFrame, allocation: str) -> list[tuple[int, int]]:
+    """The (D, L) pairs run with `allocation`, largest D first."""
+    s = summary[summary["allocation"] == allocation]
+    return sorted({(int(D), int(L)) for D, L in zip(s["d_model"], s["n_layers"])}, key=lambda k: (-k[0], k[1]))
+
+
+def n_active_values(summary: pd.DataFrame, D: int, L: int, allocation: str, S: int) -> list[int]:
+    """The z values of the frontier at (allocation, D, S, L)."""
+    s = summary[(summary["d_model"] == D) & (summary["n_layers"] == L) & (summary["allocation"] == allocation)
+                & (summary["redundancy"] == S)]
+    return sorted(int(z) for z in s["n_active"].unique())
+
+
+def _labelled(t: pd.DataFrame) -> pd.DataFrame:
+    return t.assign(design=[frontier.design_label(p, g, a) for p, g, a in zip(t["point"], t["grid"], t["allocation"])])
+
+
+# ---------------------------------------------------------------- per-layer curves
+def matched_settings(summary: pd.DataFrame, ds, ref: Slice) -> list[dict]:
+    """Matched settings for the per-layer curves, for each (D, L) of the reference allocation and
+    S: z = ref.n_active at the baseline's tested capacity and at the next tested T (where it
+    fails). Dicts with d_model, n_circuits, n_layers, n_active."""
+    t = frontier.table(ds, ["mse_x_active"])
+    base = summary[(summary["allocation"] == ref.allocation) & (summary["redundancy"] == ref.redundancy)
+                   & (summary["design"] == frontier.BASELINE) & (summary["n_active"] == ref.n_active)]
+    out = []
+    for (D, L), g in base.groupby(["d_model", "n_layers"]):
+        tested = sorted(t[(t["d_model"] == D) & (t["n_layers"] == L) & (t["allocation"] == ref.allocation)]["n_circuits"].unique())
+        cap = g["capacity_tested"].iloc[0]
+        above = [x for x in tested if x > cap]
+        for T in ([int(cap)] if cap == cap else []) + above[:1]:
+            out.append({"d_model": int(D), "n_circuits": int(T), "n_layers": int(L), "n_active": ref.n_active})
+    return out
+
+
+def curves(ds, settings: list[dict], ref: Slice) -> pd.DataFrame:
+    """Mean over seeds of CURVE_VARIABLES per design and computing layer 1..L at each matched
+    setting (reference allocation and S): columns design, layer, the variables, and the setting's
+    d_model, n_circuits, n_layers, n_active."""
+    t = _labelled(frontier.table(ds, CURVE_VARIABLES))
+    out = []
+    for s in settings:
+        sel = t[(t["d_model"] == s["d_model"]) & (t["n_circuits"] == s["n_circuits"]) & (t["n_layers"] == s["n_layers"])
+                & (t["n_active"] == s["n_active"]) & (t["allocation"] == ref.allocation)
+                & (t["redundancy"] == ref.redundancy) & (t["layer"] >= 1) & (t["layer"] <= t["n_layers"])]
+        g = sel.groupby(["design", "layer"])[CURVE_VARIABLES].mean().reset_index()
+        out.append(g.assign(**s))
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
+
+
+def false_on_at(ds, designs: list[str], setting: dict, ref: Slice) -> dict:
+    """Last-layer false-on rate (mean over seeds) per design at one matched setting."""
+    t = frontier.table(ds, ["false_on_rate"])
+    L = setting["n_layers"]
+    t = _labelled(t[(t["d_model"] == setting["d_model"]) & (t["n_circuits"] == setting["n_circuits"]) & (t["n_layers"] == L)
+                    & (t["n_active"] == setting["n_active"]) & (t["layer"] == L) & (t["allocation"] == ref.allocation)
+                    & (t["redundancy"] == ref.redundancy)])
+    return {d: float(t[t["design"] == d]["false_on_rate"].mean()) for d in designs if (t["design"] == d).any()}
+
+
+# ---------------------------------------------------------------- comparisons
+def compare(summary: pd.DataFrame, designs: list[str], D: int, z: int, L: int, ref: Slice) -> dict | None:
+    """The baseline's and each design's frontier rows at one (D, z, L) of the reference slice
+    (None without a baseline row): {d_model, n_active, n_layers, baseline, rows: [(design, row)]}."""
+    base = row(summary, frontier.BASELINE, D, z, L, ref.allocation, ref.redundancy)
+    if base is None:
+        return None
+    rows = [(d, r) for d in designs if (r := row(summary, d, D, z, L, ref.allocation, ref.redundancy)) is not None]
+    return {"d_model": D, "n_active": z, "n_layers": L, "baseline": base, "rows": rows}
+
+
+def wins(summary: pd.DataFrame, design: str, other: str, ref: Slice) -> tuple[int, int, int]:
+    """(better, worse, total) over the (D, z, L) settings of the reference slice where both designs
+    have a finite capacity; better/worse only when the 95 % CIs are separated."""
+    s = summary[(summary["allocation"] == ref.allocation) & (summary["redundancy"] == ref.redundancy)]
+    better = worse = total = 0
+    for _, g in s.groupby(["d_model", "n_active", "n_layers"]):
+        a, b = g[g["design"] == design], g[g["design"] == other]
+        if a.empty or b.empty:
+            continue
+        a, b = a.iloc[0], b.iloc[0]
+        if not (np.isfinite(a["capacity"]) and np.isfinite(b["capacity"])):
+            continue
+        total += 1
+        if a["capacity_lo"] > b["capacity_hi"]:
+            better += 1
+        elif a["capacity_hi"] < b["capacity_lo"]:
+            worse += 1
+    return better, worse, total
+
+
+def criteria_capacities(summary: pd.DataFrame, designs: list[str], D: int, L: int, ref: Slice) -> dict | None:
+    """Capacity with each criterion alone (columns capacity_fo/status_fo, capacity_mse/status_mse
+    of the rows) at every z of (D, L), for the baseline and `designs` that have all of them:
+    {d_model, n_layers, zs, rows: [(design, [row per z])]}, None when no design has them."""
+    zs = n_active_values(summary, D, L, ref.allocation, ref.redundancy)
+    rows = []
+    for d in [frontier.BASELINE, *designs]:
+        per_z = [row(summary, d, D, z, L, ref.allocation, ref.redundancy) for z in zs]
+        if zs and all(r is not None for r in per_z):
+            rows.append((d, per_z))
+    return {"d_model": D, "n_layers": L, "zs": zs, "rows": rows} if rows else None
+
+
+def by_redundancy(summary: pd.DataFrame, ref: Slice) -> list[dict]:
+    """The baseline at (ref allocation, D, L) per z with every S run, where more than one S was:
+    [{allocation, d_model, n_layers, n_active, rows: [(S, row)]}]."""
+    base = summary[(summary["design"] == frontier.BASELINE) & (summary["d_model"] == ref.d_model)
+                   & (summary["n_layers"] == ref.n_layers) & (summary["allocation"] == ref.allocation)]
+    out = []
+    for z, g in base.sort_values(["n_active", "redundancy"]).groupby("n_active"):
+        if g["redundancy"].nunique() > 1:
+            out.append({"allocation": ref.allocation, "d_model": ref.d_model, "n_layers": ref.n_layers, "n_active": int(z),
+                        "rows": [(int(r["redundancy"]), r) for _, r in g.iterrows()]})
+    return out
+
+
+def by_allocation(summary: pd.DataFrame, ref: Slice) -> list[dict]:
+    """Each design run with more than one allocation at (D, ref S, L), per z:
+    [{design, d_model, redundancy, n_layers, n_active, rows: [(allocation, row)]}]."""
+    s = summary[(summary["d_model"] == ref.d_model) & (summary["n_layers"] == ref.n_layers) & (summary["redundancy"] == ref.redundancy)]
+    out = []
+    for d in sorted_designs(s["design"]):
+        for z, h in s[s["design"] == d].groupby("n_active"):
+            if h["allocation"].nunique() > 1:
+                out.append({"design": d, "d_model": ref.d_model, "redundancy": ref.redundancy, "n_layers": ref.n_layers, "n_active": int(z),
+                            "rows": [(r["allocation"], r) for _, r in h.sort_values("allocation").iterrows()]})
+    return out
+
+
+def answers(summary: pd.DataFrame, ds, settings: list[dict], ref: Slice) -> dict[str, list[dict]]:
+    """The facts answering each question of the study, in the order the page states them: per
+    question a list of dicts, each with a `kind` (compare, wins, criteria, independent_vs_shared,
+    false_on, by_redundancy, by_allocation) and the numbers it states."""
+    key = panels(summary, ref.allocation)
+    out = {}
+    for q, designs in GROUPS.items():
+        facts = []
+        for D, L in key:
+            for z in n_active_values(summary, D, L, ref.allocation, ref.redundancy):
+                c = compare(summary, designs, D, z, L, ref)
+                if c is not None:
+                    facts.append({"kind": "compare", **c})
+        for d in designs:
+            b, w, n = wins(summary, d, frontier.BASELINE, ref)
+            if n:
+                facts.append({"kind": "wins", "design": d, "better": b, "worse": w, "total": n})
+        for D, L in key:
+            c = criteria_capacities(summary, designs, D, L, ref)
+            if c is not None:
+                facts.append({"kind": "criteria", **c})
+        if q == "redundant":
+            b, w, n = wins(summary, INDEPENDENT, SHARED, ref)
+            if n:
+                facts.append({"kind": "independent_vs_shared", "better": b, "worse": w, "total": n})
+        for s in settings[:N_FALSE_ON_SETTINGS]:
+            fo = false_on_at(ds, [frontier.BASELINE, *designs], s, ref)
+            if fo:
+                facts.append({"kind": "false_on", **s, "rates": fo})
+        out[q] = facts
+    out["redundancy"] = ([{"kind": "by_redundancy", **f} for f in by_redundancy(summary, ref)]
+                         + [{"kind": "by_allocation", **f} for f in by_allocation(summary, ref)])
+    return out

@@ -1,0 +1,69 @@
+"""The designs page's figures: the capacity frontier per design and the per-layer curves at
+matched settings (numbers from `analysis.designs`; docs/designs.md)."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from ..analysis.designs import CURVE_FLOOR, CURVE_VARIABLES, Slice, pretty, sorted_designs
+from .style import LABELS, RC, integer_ticks, png
+
+BELOW_RANGE = 0.8  # a sweep whose smallest T fails is drawn at this fraction of that T
+
+
+def frontier_figure(summary: pd.DataFrame, ref: Slice) -> bytes:
+    """Capacity T* against z per design, one panel per (D, L) of the reference allocation and S
+    (`summary`: the frontier summary); error bars: 95 % CI over seeds; open markers: bounds (the
+    largest tested T still works, or the smallest already fails). PNG bytes."""
+    s = summary[(summary["allocation"] == ref.allocation) & (summary["redundancy"] == ref.redundancy)]
+    keys = sorted(s.groupby(["d_model", "n_layers"]).groups)
+    designs = sorted_designs(s["design"])
+    with plt.rc_context(RC):
+        fig, axes = plt.subplots(1, max(1, len(keys)), figsize=(4.6 * max(1, len(keys)), 3.8), squeeze=False)
+        for ax, (D, L) in zip(axes[0], keys):
+            for i, d in enumerate(designs):
+                g = s[(s["d_model"] == D) & (s["n_layers"] == L) & (s["design"] == d)].sort_values("n_active")
+                if g.empty:
+                    continue
+                x = g["n_active"] + (i - len(designs) / 2) * 0.05  # designs side by side at each z
+                y = g["capacity"].where(g["status"] != "below_range", g["t_min"] * BELOW_RANGE)
+                err = np.vstack([(g["capacity"] - g["capacity_lo"]).fillna(0).clip(lower=0),
+                                 (g["capacity_hi"] - g["capacity"]).fillna(0).clip(lower=0)])
+                line = ax.errorbar(x, y, yerr=err, marker="o", ms=4, capsize=2, lw=1.2, label=pretty(d))
+                bound = g["status"] != "ok"
+                ax.scatter(x[bound], y[bound], s=60, facecolors="none", edgecolors=line[0].get_color(), zorder=5)
+            ax.set_yscale("log")
+            ax.set_xlabel(LABELS["n_active"])
+            ax.set_title(f"D = {D}, L = {L}")
+            ax.set_xticks(sorted(int(z) for z in s["n_active"].unique()))
+            ax.grid(alpha=0.3, which="both")
+        axes[0][0].set_ylabel("capacity T* (largest working T)")
+        axes[0][-1].legend(fontsize=7, loc="upper right")
+        fig.suptitle("Capacity frontier (open circle: bound — the largest tested T works, or the smallest fails)", fontsize=9)
+    return png(fig)
+
+
+def curves_figure(cur: pd.DataFrame) -> bytes:
+    """Per-layer mean error of x, false-on and failed-rotation rates per design, one row of
+    panels per matched setting (`cur`: `analysis.designs.curves`); values below CURVE_FLOOR are
+    drawn at it. PNG bytes."""
+    settings = cur[["d_model", "n_circuits", "n_layers", "n_active"]].drop_duplicates().to_dict("records")
+    with plt.rc_context(RC):
+        fig, axes = plt.subplots(len(settings), 3, figsize=(13, 3.0 * len(settings)), squeeze=False)
+        for panels, s in zip(axes, settings):
+            g = cur[(cur["d_model"] == s["d_model"]) & (cur["n_circuits"] == s["n_circuits"])
+                    & (cur["n_layers"] == s["n_layers"]) & (cur["n_active"] == s["n_active"])]
+            for ax, var in zip(panels, CURVE_VARIABLES):
+                for d in sorted_designs(g["design"]):
+                    h = g[g["design"] == d].sort_values("layer")
+                    ax.plot(h["layer"], h[var].clip(lower=CURVE_FLOOR), marker="o", ms=3, label=pretty(d))
+                ax.set_yscale("log")
+                ax.set_title(f"{var}: D={s['d_model']}, T={s['n_circuits']}, L={s['n_layers']}, z={s['n_active']}", fontsize=8)
+                ax.set_xlabel(LABELS["layer"])
+                integer_ticks(ax, g["layer"])
+                ax.grid(alpha=0.3, which="both")
+        axes[0][0].legend(fontsize=7)
+        fig.tight_layout()
+    return png(fig)

@@ -1,0 +1,179 @@
+"""cisim.analysis.designs on a hand-made frontier summary and a hand-made dataset, and the
+designs page's words and figures on them."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from cisim import datasets
+from cisim.analysis import designs, frontier
+from cisim.analysis.designs import INDEPENDENT, SHARED, Slice
+from cisim.pages import designs as page
+from cisim.plots import designs as plots
+
+REF = Slice(allocation="transversal", redundancy=6, d_model=1000, n_layers=4, n_active=2)
+PNG = b"\x89PNG"
+
+
+def srow(design, z, cap, lo, hi, D=1000, L=4, allocation="transversal", S=6, status="ok"):
+    return {"design": design, "allocation": allocation, "d_model": D, "redundancy": S, "n_layers": L, "n_active": z,
+            "capacity": cap, "capacity_lo": lo, "capacity_hi": hi, "capacity_tested": cap, "status": status, "t_min": 25.0,
+            "capacity_mse": cap, "status_mse": status, "capacity_fo": 1000.0, "status_fo": "lower_bound",
+            "ratio": math.nan, "ratio_lo": math.nan, "ratio_hi": math.nan, "baseline_status": "ok", "n_seeds": 3}
+
+
+@pytest.fixture
+def summary():
+    """The baseline at z = 1..4 (z = 4 fails at the smallest T); the independent copies CI-above
+    the baseline at z = 1, below at z = 2, overlapping at z = 3; the shared copies at z = 1 only;
+    the baseline also at S = 4, with prime_step, and at D = 2000."""
+    nan = math.nan
+    return pd.DataFrame([
+        srow("baseline", 1, 300, 280, 320), srow("baseline", 2, 200, 190, 210), srow("baseline", 3, 100, 90, 110),
+        srow("baseline", 4, nan, nan, nan, status="below_range"),
+        srow(INDEPENDENT, 1, 400, 350, 450), srow(INDEPENDENT, 2, 150, 140, 160), srow(INDEPENDENT, 3, 105, 95, 115),
+        srow(INDEPENDENT, 4, 50, 40, 60),
+        srow(SHARED, 1, 250, 240, 260),
+        srow("baseline", 1, 350, 340, 360, S=4), srow("baseline", 1, 280, 270, 290, allocation="prime_step"),
+        srow("baseline", 1, 600, 580, 620, D=2000),
+    ])
+
+
+def test_wins_count_only_ci_separated_settings_with_finite_capacities(summary):
+    assert designs.wins(summary, INDEPENDENT, "baseline", REF) == (1, 1, 3)
+    assert designs.wins(summary, INDEPENDENT, SHARED, REF) == (1, 0, 1)
+    assert designs.wins(summary, INDEPENDENT, "baseline", Slice("transversal", 4, 1000, 4, 2)) == (0, 0, 0)
+
+
+def test_compare_selects_the_reference_slice(summary):
+    c = designs.compare(summary, [INDEPENDENT, SHARED], 1000, 2, 4, REF)
+    assert c["baseline"]["capacity"] == 200 and [d for d, _ in c["rows"]] == [INDEPENDENT]
+    assert designs.compare(summary, [INDEPENDENT], 3000, 1, 4, REF) is None
+    assert designs.panels(summary, "transversal") == [(2000, 4), (1000, 4)]
+    assert designs.n_active_values(summary, 1000, 4, "transversal", 6) == [1, 2, 3, 4]
+
+
+def test_criteria_capacities_need_every_z(summary):
+    c = designs.criteria_capacities(summary, [INDEPENDENT, SHARED], 1000, 4, REF)
+    assert c["zs"] == [1, 2, 3, 4] and [d for d, _ in c["rows"]] == ["baseline", INDEPENDENT]
+    assert designs.criteria_capacities(summary, [SHARED], 2000, 4, REF)["rows"][0][0] == "baseline"
+
+
+def test_redundancy_and_allocation_comparisons(summary):
+    (s,) = designs.by_redundancy(summary, REF)
+    assert s["n_active"] == 1 and [S for S, _ in s["rows"]] == [4, 6] and s["rows"][0][1]["capacity"] == 350
+    (a,) = designs.by_allocation(summary, REF)
+    assert a["design"] == "baseline" and [x for x, _ in a["rows"]] == ["prime_step", "transversal"]
+
+
+def test_answers_state_the_facts_in_order_and_the_page_words_them(summary):
+    facts = designs.answers(summary, None, [], REF)
+    kinds = [f["kind"] for f in facts["redundant"]]
+    assert kinds == ["compare"] * 5 + ["wins", "wins", "criteria", "criteria", "independent_vs_shared"]
+    assert [f["kind"] for f in facts["redundancy"]] == ["by_redundancy", "by_allocation"]
+    assert facts["share"][0]["rows"] == []  # the baseline alone: no share design in this summary
+    words = [page.sentence(f) for f in facts["redundant"]]
+    assert words[1] == "At D = 1000, z = 1, L = 4: baseline 300 [280, 320]; redundant k=3, independent: 400 [350, 450] (–); redundant k=3, shared: 250 [240, 260] (–)."
+    assert "has a capacity CI entirely above the baseline's in 1 and entirely below in 1" in words[5]
+    assert words[7] == ("At D = 2000, L = 4, z = 1, the false-on criterion alone allows T* = baseline ≥ 1000; "
+                        "the error criterion alone allows baseline 600.")
+    assert words[8].startswith("At D = 1000, L = 4, z = 1/2/3/4, the false-on criterion alone allows T* = baseline ≥ 1000/≥ 1000/")
+    assert words[8].endswith("the error criterion alone allows baseline 300/200/100/< 25; redundant k=3, independent 400/150/105/50.")
+    assert page.sentence(facts["redundancy"][0]) == "Baseline, transversal, D = 1000, L = 4, z = 1: S = 4: 350 [340, 360]; S = 6: 300 [280, 320]."
+
+
+def test_ratio_words():
+    row = {"ratio": 1.23456, "ratio_lo": 1.1, "ratio_hi": 1.4, "status": "ok", "baseline_status": "lower_bound"}
+    assert page.ratio(row) == "×1.23 [1.1, 1.4] (bound)"
+    assert page.ratio({**row, "ratio": math.nan}) == "–"
+
+
+def test_capacity_tables_cover_the_slice_then_other_allocations_and_s(summary):
+    tables = page.capacity_tables(summary, REF)
+    assert [t["heading"] for t in tables] == ["D = 2000, L = 4, transversal, S = 6", "D = 1000, L = 4, transversal, S = 6",
+                                              "D = 1000, L = 4, prime_step, S = 6", "D = 1000, L = 4, transversal, S = 4"]
+    main = tables[1]
+    assert main["header"][:4] == ["design", "z = 1: T* [95 % CI]", "ratio", "FO / MSE alone"]
+    assert [r[0] for r in main["rows"]] == ["baseline", "redundant k=3, shared", "redundant k=3, independent"]
+    assert main["rows"][1][4:] == ["–"] * 9  # shared: no z = 2, 3, 4
+
+
+# ---------------------------------------------------------------- a hand-made dataset
+TS = [100, 200, 400, 800]
+F = {0: 1.0, 1: 1.2, 2: 1.1}  # per-seed error scale of the baseline
+
+
+def make_dataset():
+    """The baseline and the shared copies at D = 1000, L = 2, z = 1, 2, 3 seeds, transversal,
+    S = 6. Baseline: mse at layer 2 = 0.1·z·(T/400)·f_seed, so at z = 2 every seed's largest
+    working T is 100 and 200 fails. Shared copies: mse 1e-4, false-on 1e-4·T/100 at layer 2."""
+    points, data = [], {v: [] for v in designs.CURVE_VARIABLES}
+    coords = {k: [] for k in ("grid", "design", "allocation", "d_model", "n_circuits", "redundancy", "n_layers", "chi_scale", "superposition_load")}
+    for design, opts in (("baseline", ""), ("redundant_indicators", "-embeddingshared-k3")):
+        for T in TS:
+            points.append(f"g-{design}{opts}-transversal-D1000-T{T}-S6-L2")
+            for k, v in zip(coords, ("g", design, "transversal", 1000, T, 6, 2, 1.0, T * 16e-6)):
+                coords[k].append(v)
+            a = {v: np.zeros((3, 2, 3)) for v in data}
+            for s in range(3):
+                for i, z in enumerate((1, 2)):
+                    if design == "baseline":
+                        a["mse_x_active"][s, i, 1:] = [0.05 * z * T / 400 * F[s], 0.1 * z * T / 400 * F[s]]
+                    else:
+                        a["mse_x_active"][s, i, 1:] = 1e-4
+                        a["false_on_rate"][s, i, 1:] = [0, 1e-4 * T / 100]
+            for v in data:
+                data[v].append(a[v])
+    ds = {v: (("point", "seed", "n_active", "layer"), np.stack(x)) for v, x in data.items()}
+    c = {"point": points, "seed": [0, 1, 2], "n_active": [1, 2], "layer": [0, 1, 2], **{k: ("point", v) for k, v in coords.items()}}
+    return xr.Dataset(ds, coords=c)
+
+
+@pytest.fixture(scope="module")
+def gathered():
+    ds = make_dataset()
+    _, summary = frontier.frontier(datasets.tidy(ds, ["mse_x_active", "false_on_rate"]), {"mse_threshold": 0.1, "false_on_threshold": 1e-3})
+    return ds, summary
+
+
+def test_matched_settings_curves_and_false_on(gathered):
+    ds, summary = gathered
+    ref = Slice("transversal", 6, 1000, 2, 2)
+    settings = designs.matched_settings(summary, ds, ref)
+    assert settings == [{"d_model": 1000, "n_circuits": T, "n_layers": 2, "n_active": 2} for T in (100, 200)]
+    cur = designs.curves(ds, settings, ref)
+    assert len(cur) == 2 * 2 * 2 and set(cur["layer"]) == {1, 2}
+    b = cur[(cur["design"] == "baseline") & (cur["n_circuits"] == 200) & (cur["layer"] == 2)]
+    assert b["mse_x_active"].iloc[0] == pytest.approx(0.1 * 2 * 200 / 400 * np.mean(list(F.values())))
+    fo = designs.false_on_at(ds, ["baseline", SHARED, INDEPENDENT], settings[1], ref)
+    assert fo == {"baseline": 0.0, SHARED: pytest.approx(2e-4)}
+
+
+def test_page_and_figures_render(gathered):
+    ds, summary = gathered
+    report = {"mse_threshold": 0.1, "false_on_threshold": 1e-3, "designs_allocation": "transversal", "designs_redundancy": 6,
+              "designs_d_model": 1000, "designs_n_layers": 2, "designs_n_active": 2}
+    ref = Slice.from_report(report)
+    pngs = {"frontier": plots.frontier_figure(summary, ref),
+            "curves": plots.curves_figure(designs.curves(ds, designs.matched_settings(summary, ds, ref), ref))}
+    assert all(b.startswith(PNG) for b in pngs.values())
+    point = {"grid": "g", "design": "baseline", "design_options": {}, "allocation": "transversal", "allocation_options": {},
+             "d_model": 1000, "n_circuits": 100, "redundancy": 6, "n_layers": 2, "chi_scale": 1.0}
+    html = page.render(summary, ds, [point], report, "hand", pngs, {"git commit of the page": "abc (dirty: 0)"})
+    assert "Answers, generated from the data" in html and "redundant k=3, shared" in html
+    assert "Last-layer false-on rate at D = 1000, T = 200, L = 2, z = 2: baseline 0, redundant k=3, shared 0.0002." in html
+    assert "stays below 0.1 and the false-on rate below 0.001" in html and "abc (dirty: 0)" in html
+    assert "<td>1,002,000</td>" in html  # (L − 1)·D² + L·D dense parameters of the baseline at D = 1000, L = 2
+
+
+def test_accounting_of_the_baseline_and_a_design_with_clean_up_layers():
+    base = {"grid": "g", "design": "baseline", "design_options": {}, "allocation": "transversal", "allocation_options": {},
+            "d_model": 1000, "n_circuits": 100, "redundancy": 6, "n_layers": 4, "chi_scale": 1.0}
+    clean = {**base, "design": "indicator_cleanup", "design_options": {"every": 2}}
+    acc = designs.accounting_table([clean, base, {**base, "n_circuits": 200}]).set_index("design")
+    assert list(acc.index) == ["baseline", "indicator_cleanup-every2"]
+    assert acc.loc["baseline", "parameters"] == 3 * 1000**2 + 4 * 1000 and acc.loc["baseline", "depth"] == 4
+    assert acc.loc["indicator_cleanup-every2", "depth"] == 5 and acc.loc["indicator_cleanup-every2", "computing_layers"] == 4
