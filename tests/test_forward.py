@@ -14,8 +14,9 @@ import pytest
 from cisim import construction, metrics, simulate
 from cisim.backend import namespace
 from cisim.circuits import draw_rotation_circuits
-from cisim.construction.network import LazyWeights, assemble, layer_positions
-from cisim.construction.weights import StructuredLayer, capped_weights
+from cisim.construction.capped import StructuredLayer, capped_weights
+from cisim.construction.layout import layer_positions
+from cisim.construction.network import LazyWeights, assemble
 from cisim.simulate import operators
 from cisim.simulate.readout import ChannelReadout, readout_matrix
 

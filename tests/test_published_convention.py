@@ -17,7 +17,7 @@ import pytest
 from cisim import config, construction, datasets, report, simulate
 from cisim.jobs.allocate import allocate_point
 from cisim.jobs.simulate import simulate_point
-from cisim.construction.weights import StructuredLayer, capped_weights, suppression_constant, suppression_constant_sparse
+from cisim.construction.capped import StructuredLayer, capped_weights, suppression_constant, suppression_constant_sparse
 
 from .construction import designs_util
 from .test_report import CFG as REPORT_CFG

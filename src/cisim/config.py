@@ -14,126 +14,21 @@ the guarantees.
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import itertools
 import json
 import math
 import os
-import re
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, OmegaConf
 
+from .schema import INT64_MAX, ConfigError, DesignConf, _registry, _require, checked
+
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
-
-
-class ConfigError(ValueError):
-    """A configuration value outside what is allowed (one line: key, value, what is allowed)."""
-
-
-def _require(ok: bool, key: str, value, allowed: str):
-    if not ok:
-        raise ConfigError(f"{key}={value!r} is not allowed: {allowed}")
-
-
-# ---------------------------------------------------------------- rules declared on the fields
-INT64_MAX = 2**63 - 1  # seeds, sizes and counts are stored as int64 (netCDF coordinates, numpy)
-
-
-def _either(choices) -> str:
-    """'a, b or c'."""
-    words = [str(c) for c in choices]
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
-
-
-def _number(v) -> str:
-    return "2**63 - 1" if v == INT64_MAX else f"{v:g}" if isinstance(v, float) else str(v)
-
-
-def _registry(module: str, name: str) -> Callable[[], Any]:
-    """The choices held by `cisim.<module>.<name>`, read when checking (registries import the
-    numerical code, which the schema does not need to load)."""
-    return lambda: getattr(importlib.import_module(f".{module}", __package__), name)
-
-
-@dataclass(frozen=True)
-class Rule:
-    """What a field allows beyond its type. Bounds, choices and `pattern` apply to a scalar or to
-    every entry of a list (of nested lists too); `nonempty` and `distinct` to the value itself,
-    `length` to every entry (itself a list); `group` marks a list of conf/<group>/ options,
-    checked against their own schema; `noun` names the entries in messages."""
-
-    ge: float | None = None  # value >= ge
-    gt: float | None = None  # value > gt
-    le: float | None = None  # value <= le
-    lt: float | None = None  # value < lt
-    choices: tuple | Callable[[], Any] | None = None  # allowed values, or a registry read when checking (`_registry`)
-    pattern: str | None = None  # a string matching this regular expression
-    nonempty: bool = False  # a list or mapping with at least one entry
-    distinct: bool = False  # no entry twice
-    length: int | None = None  # every entry is a list of this many values
-    group: str | None = None  # entries are conf/<group>/ options (checked against their own schema)
-    noun: str | None = None  # the entries, in messages (default: from the field's type)
-
-    def options(self) -> list:
-        return list(self.choices() if callable(self.choices) else self.choices)
-
-    def allowed(self, kind: str, many: bool) -> str:
-        """What is allowed, in words; `kind` is the entries' type: integer, number, string, mapping."""
-        if self.choices is not None:
-            scalar = _either(self.options())
-        else:
-            noun = self.noun or (f"{kind}s" if many else f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}")
-            if self.pattern is not None:
-                noun += f" matching {self.pattern}"
-            bounds = [f"{op} {_number(v)}" for op, v in ((">=", self.ge), (">", self.gt), ("<=", self.le), ("<", self.lt)) if v is not None]
-            scalar = f"{noun} {' and '.join(bounds)}" if bounds else noun
-        if many:
-            each = "entries each " if self.choices is not None else ""
-            return f"a {'non-empty ' if self.nonempty else ''}list of {'distinct ' if self.distinct else ''}{each}{scalar}"
-        return "a non-empty " + scalar.split(" ", 1)[1] if self.nonempty else scalar
-
-    def check(self, key: str, value, kind: str) -> None:
-        """ConfigError naming `key`, the offending value (the entry, for lists) and what is allowed."""
-        many = isinstance(value, list)
-        allowed = self.allowed(kind, many)
-        if self.nonempty:
-            _require(len(value) > 0, key, value, allowed)
-        if not many:
-            self._check_entry(key, value, allowed)
-            return
-        if self.distinct:
-            seen = [json.dumps(v, sort_keys=True) for v in value]
-            _require(len(set(seen)) == len(seen), key, value, allowed)
-        if self.group is not None:
-            return  # option names, or the options composed from them: checked against their schema
-        for entry in value:
-            if self.length is not None:
-                _require(isinstance(entry, list) and len(entry) == self.length, key, entry, allowed)
-            for leaf in entry if isinstance(entry, list) else [entry]:
-                self._check_entry(key, leaf, allowed)
-
-    def _check_entry(self, key: str, v, allowed: str) -> None:
-        if v is None:
-            return  # Optional fields: None means "not set" (the field's description says what then)
-        if self.choices is not None:
-            _require(v in self.options(), key, v, allowed)
-        if self.pattern is not None:
-            _require(isinstance(v, str) and re.fullmatch(self.pattern, v) is not None, key, v, allowed)
-        for bound, ok in ((self.ge, lambda b: v >= b), (self.gt, lambda b: v > b), (self.le, lambda b: v <= b), (self.lt, lambda b: v < b)):
-            if bound is not None:
-                _require(ok(bound), key, v, allowed)  # written as "ok", so NaN fails every bound
-
-
-def checked(default: Any = dataclasses.MISSING, *, factory: Callable[[], Any] | None = None, **rule) -> Any:
-    """A dataclass field with a default (or `factory`) and the `Rule(**rule)` it must satisfy."""
-    if factory is not None:
-        return field(default_factory=factory, metadata={"rule": Rule(**rule)})
-    return field(default=default, metadata={"rule": Rule(**rule)})
 
 
 # ---------------------------------------------------------------- allocation
@@ -159,52 +54,9 @@ class RandomSubsetsConf(AllocationConf):
     name: str = "random_subsets"  # seeded uniformly random S-subsets (overlaps > 1 allowed)
 
 
-# ---------------------------------------------------------------- design, circuit, backend
-@dataclass
-class DesignConf:
-    name: str = checked("baseline", choices=_registry("construction", "DESIGNS"))  # registered design (cisim.construction.DESIGNS)
-    chi_scale: float = 1.0  # multiplies the suppression constant χ (post's w_correction)
-    chi_convention: str = checked("post", choices=_registry("construction", "CHI_CONVENTIONS"))  # pairs χ balances: post (t ≠ u, eq 5.24) or published (t < u, the authors' code); docs/reproduction.md
-
-
-@dataclass
-class RedundantIndicatorsConf(DesignConf):
-    name: str = "redundant_indicators"  # k on-indicator pairs per circuit, read as their mean
-    k: int = checked(3, ge=1)  # on-indicator pairs per circuit (circuit width 2k + 2)
-    embedding: str = checked("independent", choices=_registry("construction.redundant_indicators", "EMBEDDINGS"))  # shared: one position set per circuit; independent: one per indicator copy
-
-
-@dataclass
-class IndicatorShareConf(DesignConf):
-    name: str = "indicator_share"  # unequal blocks: indicators get `fraction` of the width
-    fraction: float = checked(0.5, gt=0.0, lt=1.0)  # share of d_model given to the two on-indicator blocks (baseline: 0.5)
-    redundancy_on: Optional[int] = checked(None, ge=1)  # S of the indicator neurons (None: the point's redundancy)
-
-
-@dataclass
-class CarriedIndicatorsConf(DesignConf):
-    name: str = "carried_indicators"  # indicators computed once, carried forward in a dedicated pool
-    fraction: float = checked(0.5, gt=0.0, lt=1.0)  # share of d_model in the indicator pool
-
-
-@dataclass
-class IndicatorCleanupConf(DesignConf):
-    name: str = "indicator_cleanup"  # extra layers that only re-apply the step function to indicators
-    every: int = checked(2, ge=1)  # one clean-up layer after every `every` computing layers (counted in the depth)
-
-
-@dataclass
-class CrossCircuitConf(DesignConf):
-    name: str = "cross_circuit"  # circuit t at layer l reads its parent's state at layer l − 1
-    routing: str = checked("permutation", choices=_registry("construction.cross_circuit", "ROUTINGS"))  # identity, permutation, fan_out or fan_in_2
-    fan_out: int = checked(2, ge=1)  # children per parent for routing=fan_out
-
-
-@dataclass
-class CircuitConf:
-    name: str = checked("rotation", choices=("rotation",))  # small-circuit family: the post's conditional rotation (width set by the design)
-
-
+# ---------------------------------------------------------------- backend
+# The design group's schemas are the registered designs' `Options` (cisim.construction.DESIGNS;
+# their common fields: `cisim.schema.DesignConf`).
 @dataclass
 class BackendConf:
     name: str = checked("numpy", choices=("numpy", "cupy", "auto"))  # array backend: numpy, cupy or auto (cupy if a GPU is present)
@@ -249,11 +101,6 @@ class ReportConf:
     through_layer: int = checked(4, ge=1)  # last layer the thresholds must hold at
     main_point: str = "main"  # grid whose (single) point is the main network of Figs 1–7
     scaling_grid: str = "scaling"  # grid behind the T(d/D)² panels of Figs 8–11
-    designs_allocation: str = checked("transversal", choices=_registry("allocation", "ALLOCATORS"))  # designs page: allocation the designs are compared at
-    designs_redundancy: int = checked(6, ge=1)  # designs page: S the designs are compared at
-    designs_d_model: int = checked(1000, ge=1)  # designs page: D of the allocation and S comparisons
-    designs_n_layers: int = checked(4, ge=1)  # designs page: L of the allocation and S comparisons
-    designs_n_active: int = checked(2, ge=1)  # designs page: z of the per-layer curves at matched settings
 
 
 @dataclass
@@ -261,45 +108,33 @@ class Config:
     study_name: str = checked("paper", pattern=r"[A-Za-z0-9_][A-Za-z0-9_.-]*")  # output folder: data/<study_name>, reports/<study_name>
     allocation: AllocationConf = MISSING  # group allocation: which neurons each circuit uses
     design: DesignConf = MISSING  # group design: how circuits are embedded in the large network
-    circuit: CircuitConf = MISSING  # group circuit: the small-circuit family
     sim: SimConf = MISSING  # group sim: seeds, sample counts, batch size, dtype
     sweep: SweepConf = MISSING  # group sweep: explicit grids of simulation points
     backend: BackendConf = MISSING  # group backend: numpy, cupy or auto
     report: ReportConf = field(default_factory=ReportConf)  # thresholds and grids the report uses
 
 
+ALLOCATION_OPTIONS = {"prime_step": PrimeStepConf, "transversal": TransversalConf, "random_subsets": RandomSubsetsConf}
+
+
+def bases(group: str) -> dict:
+    """Option name → schema of the options of `group` (allocation or design). The design
+    options are the registered designs' `Options` (imported here, when composing, so that
+    importing the schema does not load the numerical code)."""
+    if group == "design":
+        from .construction import DESIGNS
+
+        return {name: design.Options for name, design in DESIGNS.items()}
+    return ALLOCATION_OPTIONS
+
+
 def register() -> None:
     cs = ConfigStore.instance()
     cs.store(name="base_config", node=Config)
-    for group, name, node in [
-        ("allocation", "prime_step", PrimeStepConf),
-        ("allocation", "transversal", TransversalConf),
-        ("allocation", "random_subsets", RandomSubsetsConf),
-        ("design", "baseline", DesignConf),
-        ("design", "redundant_indicators", RedundantIndicatorsConf),
-        ("design", "indicator_share", IndicatorShareConf),
-        ("design", "carried_indicators", CarriedIndicatorsConf),
-        ("design", "indicator_cleanup", IndicatorCleanupConf),
-        ("design", "cross_circuit", CrossCircuitConf),
-        ("circuit", "rotation", CircuitConf),
-        ("backend", "backend", BackendConf),
-        ("sim", "sim", SimConf),
-        ("sweep", "sweep", SweepConf),
-    ]:
+    nodes = [(group, name, node) for group in ("allocation", "design") for name, node in bases(group).items()]
+    nodes += [("backend", "backend", BackendConf), ("sim", "sim", SimConf), ("sweep", "sweep", SweepConf)]
+    for group, name, node in nodes:
         cs.store(group=group, name=f"base_{name}", node=node)
-
-
-BASES = {
-    "allocation": {"prime_step": PrimeStepConf, "transversal": TransversalConf, "random_subsets": RandomSubsetsConf},
-    "design": {
-        "baseline": DesignConf,
-        "redundant_indicators": RedundantIndicatorsConf,
-        "indicator_share": IndicatorShareConf,
-        "carried_indicators": CarriedIndicatorsConf,
-        "indicator_cleanup": IndicatorCleanupConf,
-        "cross_circuit": CrossCircuitConf,
-    },
-}
 
 
 GROUP_SCHEMAS = {"allocation": AllocationConf, "design": DesignConf}  # the groups whose options have their own schema
@@ -314,7 +149,7 @@ def load_option(group: str, option: str, conf_dir: Path | None = None) -> dict:
         raise ConfigError(f"{group} option {option!r} is not allowed: one of {known}")
     raw = OmegaConf.to_container(OmegaConf.load(path))
     base = raw.pop("defaults", [f"base_{option}"])[0].removeprefix("base_")
-    merged = OmegaConf.merge(OmegaConf.structured(BASES[group][base]), raw)
+    merged = OmegaConf.merge(OmegaConf.structured(bases(group)[base]), raw)
     return OmegaConf.to_container(merged)
 
 
@@ -386,10 +221,10 @@ def _leaves(value):
 
 
 def _option_class(cls, node: dict):
-    """The schema of one group option: the registered subclass its `name` selects (BASES)."""
+    """The schema of one group option: the registered subclass its `name` selects (`bases`)."""
     for group, base in GROUP_SCHEMAS.items():
         if isinstance(cls, type) and issubclass(cls, base):
-            return BASES[group].get(node.get("name"), cls)
+            return bases(group).get(node.get("name"), cls)
     return cls
 
 
@@ -519,11 +354,9 @@ def memory_limit() -> int:
 
 def _workload(p: dict, sim: dict) -> tuple[int, dict]:
     """Weight layers of a point's network and its samples per z ({z: n})."""
-    n_weight_layers = p["n_layers"] - 1
-    if p["design"] == "indicator_cleanup":  # clean-up layers count in the depth (construction/indicator_cleanup.py)
-        from .construction.indicator_cleanup import n_cleanup_layers
+    from .construction import get_design
 
-        n_weight_layers += n_cleanup_layers(p["n_layers"], int(p["design_options"].get("every", 2)))
+    n_weight_layers = get_design(p["design"]).accounting(network_spec(p))["depth"] - 1  # extra layers a design adds count
     inputs = {z: p["n_circuits"] if z == 1 and sim["exhaustive_z1"] else p["n_samples"] for z in p["n_active"]}
     return n_weight_layers, inputs
 

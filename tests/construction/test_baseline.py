@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from cisim import construction, simulate
-from cisim.construction.weights import suppression_constant
+from cisim.construction.capped import suppression_constant
 
 from ..conftest import tiny_spec
 

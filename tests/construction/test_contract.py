@@ -1,12 +1,13 @@
-"""One contract for every registered design (construction.DESIGNS): shapes, determinism,
-accounting, layer-1 exactness and silent inactive circuits."""
+"""One contract for every registered design (construction.DESIGNS): its record and config node,
+shapes, determinism, accounting, layer-1 exactness and silent inactive circuits."""
 
-import importlib
+import dataclasses
 
 import numpy as np
 import pytest
 
-from cisim import construction, simulate
+from cisim import config, construction, simulate
+from cisim.schema import DesignConf
 
 from .designs_util import disjoint_spec, spec
 
@@ -20,6 +21,23 @@ def built(name, seed=0, **kw):
 
 
 @pytest.mark.parametrize("name", DESIGNS)
+def test_record_options_are_the_config_node(name):
+    """DESIGNS[name] is the module's DESIGN; its Options is the design group's schema for `name`
+    (registered in Hydra as base_<name>), loads conf/design/<name>.yaml, and builds a spec."""
+    design = construction.DESIGNS[name]
+    module = __import__(design.build.__module__, fromlist=["DESIGN"])
+    assert module.DESIGN is design and module.Options is design.Options and design.name == name
+    assert dataclasses.is_dataclass(design.Options) and issubclass(design.Options, DesignConf)
+    assert design.Options().name == name
+    assert config.bases("design")[name] is design.Options
+    assert all(callable(f) for f in (design.blocks, design.allocate, design.build, design.accounting)) and design.summary
+    option = config.load_option("design", name)  # conf/design/<name>.yaml against this schema
+    assert set(option) == {f.name for f in dataclasses.fields(design.Options)}
+    point_options = {k: v for k, v in option.items() if k not in ("name", "chi_scale", "chi_convention")}
+    assert spec(name, point_options).options(design.Options) == design.Options(**point_options)
+
+
+@pytest.mark.parametrize("name", DESIGNS)
 def test_positions_shape_dtype_and_range(name):
     s, circuits, net = built(name)
     L, T, d = s.n_layers, s.n_circuits, circuits.d_circuit
@@ -28,7 +46,7 @@ def test_positions_shape_dtype_and_range(name):
     assert 0 <= net.positions.min() and net.positions.max() < s.d_model
     assert sum(net.block_sizes) == s.d_model == net.d_model  # equal total width D
     # small neuron i lives in block i
-    from cisim.construction.weights import block_offsets
+    from cisim.construction.layout import block_offsets
     off = block_offsets(net.block_sizes)
     for i in range(d):
         assert np.all((net.positions[:, :, i] >= off[i]) & (net.positions[:, :, i] < off[i + 1]))
@@ -53,10 +71,10 @@ def test_neuron_and_parameter_accounting(name):
     N, D = net.n_activation_layers, s.d_model
     assert net.n_neurons == N * D
     assert net.n_parameters == (N - 1) * D**2 + N * D
-    module = importlib.import_module(construction.DESIGNS[name].build.__module__)
-    if hasattr(module, "accounting"):  # what the module docstring states
-        acc = module.accounting(s)
-        assert (acc["neurons"], acc["parameters"], acc["depth"], acc["computing_layers"]) == (net.n_neurons, net.n_parameters, N, s.n_layers)
+    acc = construction.DESIGNS[name].accounting(s)  # what the module docstring states
+    assert set(acc) == {"neurons_per_layer", "depth", "computing_layers", "neurons", "parameters"}
+    assert (acc["neurons"], acc["parameters"], acc["depth"], acc["computing_layers"]) == (net.n_neurons, net.n_parameters, N, s.n_layers)
+    assert acc["neurons_per_layer"] == D
 
 
 @pytest.mark.parametrize("name", sorted(STATIC & set(DESIGNS)))

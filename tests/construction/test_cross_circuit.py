@@ -8,11 +8,9 @@ from cisim import construction, simulate
 from cisim.construction.cross_circuit import (
     ROUTINGS,
     draw_routing,
-    routed_suppression_constant,
-    routed_weights,
     routing_of,
 )
-from cisim.construction.weights import capped_weights
+from cisim.construction.capped import capped_weights, routed_weights, suppression_constant
 
 from ..reference import embedded_input, unembedded
 
@@ -153,8 +151,7 @@ def test_routed_chi_cancels_mean_interference_from_non_parents():
     assert abs((e_out @ W @ e_in.T)[mask].mean()) < 1e-12
     assert abs((e_out @ W_capped @ e_in.T)[mask].mean()) > 1e-4  # the unrouted χ would not cancel it
     np.testing.assert_allclose(np.diag(e_out @ W @ e_in[parents].T) / S, 1.0)  # own parent read exactly
-    used = W > 0
-    assert chi[0, 0] == pytest.approx(routed_suppression_constant(used, pos_out, pos_in_all) / S)
+    assert chi[0, 0] == pytest.approx(suppression_constant(pos_out, pos_in_all[parents], n, n, inputs=pos_in_all)[1] / S)
 
 
 def test_all_routings_are_registered_and_buildable():

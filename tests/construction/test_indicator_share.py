@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from cisim import construction, simulate
-from cisim.construction import pools
-from cisim.construction.weights import capped_weights
+from cisim.construction import layout
+from cisim.construction.capped import capped_weights, capped_weights_mixed
 
 from .designs_util import spec
 
@@ -32,7 +32,7 @@ def test_mixed_weights_equal_capped_weights_for_one_redundancy(rng):
     out = np.stack([rng.permuted(np.tile(np.arange(n), (T, 1)), axis=1)[:, :S] + i * n for i in range(4)], 1)
     inp = np.stack([rng.permuted(np.tile(np.arange(n), (T, 1)), axis=1)[:, :S] + i * n for i in range(4)], 1)
     w1, c1 = capped_weights(circuits.mean_w, circuits.diff_w, out, inp, [n] * 4)
-    w2, c2 = pools.capped_weights_mixed(circuits.mean_w, circuits.diff_w, list(out.transpose(1, 0, 2)), list(inp.transpose(1, 0, 2)), [n] * 4)
+    w2, c2 = capped_weights_mixed(circuits.mean_w, circuits.diff_w, list(out.transpose(1, 0, 2)), list(inp.transpose(1, 0, 2)), [n] * 4)
     np.testing.assert_allclose(w1, w2, atol=1e-12)
     np.testing.assert_allclose(c1, c2, atol=1e-15)
 
@@ -45,7 +45,7 @@ def test_own_indicator_redundancy():
     assert net.positions.shape[-1] == 12
     assert all(np.unique(net.positions[0, t, 0]).size == 6 and np.unique(net.positions[0, t, 2]).size == 4 for t in range(40))
     # lcm(6, 4) = 12 slots: every block is padded, its last neuron is the never-on sink
-    assert np.flatnonzero(net.bias == pools.SINK_BIAS).tolist() == [119, 239, 359, 479]
+    assert np.flatnonzero(net.bias == layout.SINK_BIAS).tolist() == [119, 239, 359, 479]
     assert not np.isin([119, 239, 359, 479], net.positions).any()
     m = simulate.run(net, circuits, simulate.sample_inputs(40, 1, 0, np.random.default_rng(0), exhaustive=True), dtype=np.float64).metrics
     assert m["mse_x_active"][1] < 1e-24 and m["mse_alpha_active"][1] < 1e-24

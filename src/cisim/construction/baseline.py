@@ -9,21 +9,22 @@ usually do not collide in the next. Width D, depth L, (L−1)·D² + L·D parame
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from .. import allocation
 from ..circuits import draw_rotation_circuits
+from ..schema import DesignConf
 from ..seeds import Streams
-from .network import Network, assemble, layer_positions
+from .layout import assign, layer_positions, permuted_allocations
+from .network import Design, Network, assemble, dense_accounting
 
 D_CIRCUIT = 4
 
 
-def permuted_allocations(local: np.ndarray, n_layers: int, rng: np.random.Generator) -> np.ndarray:
-    """(L, T, S): layer 0 uses the allocation as is, layer l ≥ 1 a fresh permutation of its rows."""
-    n_circuits = local.shape[0]
-    perms = [np.arange(n_circuits)] + [rng.permutation(n_circuits) for _ in range(n_layers - 1)]
-    return local[np.stack(perms)]
+@dataclass
+class Options(DesignConf):
+    name: str = "baseline"  # the post's construction: d = 4, shared positions, capped 𝒲
 
 
 def blocks_baseline(spec) -> dict:
@@ -33,8 +34,7 @@ def blocks_baseline(spec) -> dict:
 
 def allocate_baseline(spec, rng: np.random.Generator) -> dict:
     """One allocation of T circuits to S of the n_blocks = D/4 positions: {"main": (T, S)}."""
-    n_blocks = blocks_baseline(spec)["main"]
-    return {"main": allocation.assign(spec.allocation, spec.n_circuits, n_blocks, spec.redundancy, rng, **spec.allocation_options)}
+    return {"main": assign(spec, blocks_baseline(spec)["main"], spec.redundancy, rng)}
 
 
 def build_baseline(spec, allocations: dict, rngs: Streams) -> tuple:
@@ -45,3 +45,13 @@ def build_baseline(spec, allocations: dict, rngs: Streams) -> tuple:
     positions = layer_positions(permuted_allocations(allocations["main"], spec.n_layers, rngs.layers), block_sizes)
     network: Network = assemble(circuits, positions, block_sizes, spec.chi_scale, spec.chi_convention)
     return circuits, network
+
+
+DESIGN = Design(
+    blocks=blocks_baseline,
+    allocate=allocate_baseline,
+    build=build_baseline,
+    accounting=dense_accounting,
+    summary="the post's construction: d = 4, shared positions, capped 𝒲",
+    Options=Options,
+)

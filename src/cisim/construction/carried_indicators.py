@@ -36,40 +36,47 @@ Accounting (dense): neurons per layer D; depth L, every layer computes; paramete
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..circuits import draw_rotation_circuits
+from ..schema import DesignConf, checked
 from ..seeds import Streams
-from . import pools
-from .network import Network, assemble
-from .weights import block_offsets
+from . import layout
+from .network import Design, Network, assemble, dense_accounting, step_block
+
+
+@dataclass
+class Options(DesignConf):
+    name: str = "carried_indicators"  # indicators computed once, carried forward in a dedicated pool
+    fraction: float = checked(0.5, gt=0.0, lt=1.0)  # share of d_model in the indicator pool
 
 
 def options(spec) -> tuple[float, int, int]:
-    fraction = float(spec.design_options.get("fraction", 0.5))
-    n_on, n_rot = pools.split_width(spec.d_model, fraction)
+    fraction = float(spec.options(Options).fraction)
+    n_on, n_rot = layout.split_width(spec.d_model, fraction)
     return fraction, n_on, n_rot
 
 
 def blocks_carried(spec) -> dict:
     _, n_on, n_rot = options(spec)
-    pools.check_capacity(spec, n_on, spec.redundancy, "the indicator pool")
+    layout.check_capacity(spec, n_on, spec.redundancy, "the indicator pool")
     return {"main": n_rot} if n_on == n_rot else {"on": n_on, "rot": n_rot}
 
 
 def allocate_carried(spec, rng: np.random.Generator) -> dict:
     _, n_on, n_rot = options(spec)
-    return pools.pool_allocations(spec, n_on, spec.redundancy, n_rot, rng)
+    return layout.pool_allocations(spec, n_on, spec.redundancy, n_rot, rng)
 
 
 def build_carried(spec, allocations: dict, rngs: Streams) -> tuple:
     _, n_on, n_rot = options(spec)
     circuits = draw_rotation_circuits(spec.n_circuits, rngs.circuits)
     block_sizes = [n_on, n_on, n_rot, n_rot]
-    offsets = block_offsets(block_sizes)
-    on, rot = pools.pool_tables(allocations)
-    perms = pools.permutations(spec.n_circuits, spec.n_layers, rngs.layers, keep_first=True)
+    offsets = layout.block_offsets(block_sizes)
+    on, rot = layout.pool_tables(allocations)
+    perms = layout.permutations(spec.n_circuits, spec.n_layers, rngs.layers, keep_first=True)
     L, T = spec.n_layers, spec.n_circuits
     positions = np.empty((L, T, 4, spec.redundancy), dtype=np.int64)
     for i in (0, 1):
@@ -81,16 +88,18 @@ def build_carried(spec, allocations: dict, rngs: Streams) -> tuple:
     weights = []
     for w in network.weights:
         w[pool, pool] = 0.0
-        pools.step_block(w, slice(0, n_on), slice(n_on, 2 * n_on))
+        step_block(w, slice(0, n_on), slice(n_on, 2 * n_on))
         weights.append(w)
     chi = network.chi.copy()
     chi[:, :2, :2] = 0.0
     return circuits, dataclasses.replace(network, weights=tuple(weights), chi=chi)
 
 
-def accounting(spec) -> dict:
-    D, L = spec.d_model, spec.n_layers
-    return {"neurons_per_layer": D, "depth": L, "computing_layers": L, "neurons": D * L, "parameters": (L - 1) * D**2 + L * D}
-
-
-DESIGN = (blocks_carried, allocate_carried, build_carried, "indicators written once into a fixed pool and carried by a neuron-wise step function")
+DESIGN = Design(
+    blocks=blocks_carried,
+    allocate=allocate_carried,
+    build=build_carried,
+    accounting=dense_accounting,
+    summary="indicators written once into a fixed pool and carried by a neuron-wise step function",
+    Options=Options,
+)

@@ -17,14 +17,14 @@ same two ReLUs, its vector from the first parent:
     a_{2:3} = ReLU(R_t x_p + 3α_p + 3α_q − 5)                       → x_t = R_t x_p if both on, else 0
 
 Embedding. W^l = w̄ ⊗ 𝒲^l + (1/S) Σ_t Δw_t ⊗ |e_t^l⟩⟨e_{π(t)}^{l−1}| (post eq 5.20 with the parent's
-embedding on the input side): `capped_weights(mean_w, diff_w, pos_out, pos_in_of_parent)`. The
+embedding on the input side): `capped.routed_weights`, i.e. `capped_weights(mean_w, diff_w, pos_out, pos_in_of_parent)`. The
 capped pattern C^{ij}[n, m] = 1 iff some circuit uses n at layer l while its parent uses m at
 layer l − 1. χ must cancel the mean interference that a child t receives from every layer-(l−1)
 circuit v that is *not* its parent: Σ_t Σ_{v ≠ π(t)} ⟨e_t^l|𝒲|e_v^{l−1}⟩ = 0. `capped_weights` sums
 over the parents of the other children instead (u ≠ t, v = π(u)); the two agree when π is a
 bijection (identity, permutation, both parents of fan_in_2) but not under fan-out, where siblings
 share a parent and childless circuits are nobody's parent. For fan-out the χ of the w̄ part is
-recomputed over (child, non-parent) pairs, `routed_suppression_constant`. With two parents the
+recomputed over (child, non-parent) pairs (`capped.suppression_constant` with `inputs`). With two parents the
 w̄ part is a sum of two capped terms, one per parent role, each with its own C and χ.
 
 `chi_convention = published` (the authors' code counts pairs t < u only; docs/reproduction.md)
@@ -50,13 +50,22 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..circuits import RotationCircuits, STEP_HIGH, STEP_LOW, draw_rotation_circuits
+from ..schema import DesignConf, checked
 from ..seeds import Streams
-from .baseline import allocate_baseline, blocks_baseline, permuted_allocations
-from .network import Network, assemble, layer_positions
-from .weights import block_offsets, capped_weights, suppression_constant
+from .baseline import allocate_baseline, blocks_baseline
+from .capped import routed_weights
+from .layout import layer_positions, permuted_allocations
+from .network import Design, Network, assemble, dense_accounting
 
 ROUTINGS = ("identity", "permutation", "fan_out", "fan_in_2")
 AND_GATE = 3.0  # weight of each parent's α on the rotation neurons of a fan_in_2 child
+
+
+@dataclass
+class Options(DesignConf):
+    name: str = "cross_circuit"  # circuit t at layer l reads its parent's state at layer l − 1
+    routing: str = checked("permutation", choices=ROUTINGS)  # identity, permutation, fan_out or fan_in_2
+    fan_out: int = checked(2, ge=1)  # children per parent for routing=fan_out
 
 
 @dataclass(frozen=True)
@@ -167,48 +176,11 @@ class RoutedDynamics:
         return np.maximum(pre, 0.0)
 
 
-# ---------------------------------------------------------------- weights
-def routed_suppression_constant(used: np.ndarray, pos_out: np.ndarray, pos_in_all: np.ndarray) -> float:
-    """χ' over (child t, layer-(l−1) circuit v ≠ π(t)) pairs, every circuit counted once.
-
-    used : the capped pattern C (n_out, n_in) of (child, parent) pairs.
-    pos_out : (T, S) local positions of the children; pos_in_all : (T, S) of all layer-(l−1) circuits.
-    Σ_t Σ_v Σ_{s,s'} C[e_t, e_v] = load_out·C·load_in; the T own (t, π(t)) pairs are fully used
-    (T·S² entries); P = T(T − 1)S² entries in all; χ' = U/(P − U) zeroes the mean (post eq 5.24).
-    """
-    n_circuits, redundancy = pos_out.shape
-    load_out = np.bincount(pos_out.ravel(), minlength=used.shape[0]).astype(np.float64)
-    load_in = np.bincount(pos_in_all.ravel(), minlength=used.shape[1]).astype(np.float64)
-    unwanted = load_out @ used @ load_in - n_circuits * redundancy**2
-    possible = n_circuits * (n_circuits - 1) * redundancy**2
-    return float(unwanted / (possible - unwanted)) if possible > unwanted else 0.0
-
-
-def routed_weights(mean_w, diff_w, pos_out, pos_in_all, parents, block_sizes, chi_scale=1.0, chi_convention="post"):
-    """One weight matrix from children at `pos_out` (T, d, S) to their `parents` (T,) among the
-    layer-(l−1) circuits at `pos_in_all` (T, d, S). Returns (weights (D, D), χ (d, d))."""
-    bijective = np.array_equal(np.sort(parents), np.arange(parents.size))
-    if not bijective and chi_convention != "post":
-        raise ValueError(f"chi_convention={chi_convention!r} is not allowed with parents shared by several children (fan_out): only 'post'")
-    weights, chi = capped_weights(mean_w, diff_w, pos_out, pos_in_all[parents], block_sizes, chi_scale, chi_convention)
-    if bijective:
-        return weights, chi  # a bijection: capped_weights' χ is already the routed one
-    offsets = block_offsets(block_sizes)
-    redundancy = pos_out.shape[2]
-    for i, j in zip(*np.nonzero(mean_w)):
-        out_i, in_j = pos_out[:, i] - offsets[i], pos_in_all[:, j] - offsets[j]
-        used, chi_capped = suppression_constant(out_i, in_j[parents], block_sizes[i], block_sizes[j])
-        chi_routed = routed_suppression_constant(used, out_i, in_j)
-        delta = chi_scale * (chi_capped - chi_routed) / redundancy  # capped_weights put −χ'_capped/S on unused entries
-        weights[offsets[i] : offsets[i + 1], offsets[j] : offsets[j + 1]] += mean_w[i, j] * np.where(used, 0.0, delta)
-        chi[i, j] = chi_scale * chi_routed / redundancy
-    return weights, chi
-
-
 # ---------------------------------------------------------------- the design contract
 def blocks_cross_circuit(spec) -> dict:
-    check_routing(spec.design_options.get("routing", "permutation"), spec.n_circuits, int(spec.design_options.get("fan_out", 2)))
-    if spec.design_options.get("routing") == "fan_out" and spec.chi_convention != "post":
+    o = spec.options(Options)
+    check_routing(o.routing, spec.n_circuits, int(o.fan_out))
+    if o.routing == "fan_out" and spec.chi_convention != "post":
         raise ValueError(f"design.chi_convention={spec.chi_convention!r} is not allowed with design.routing=fan_out: only 'post'")
     return blocks_baseline(spec)
 
@@ -219,8 +191,8 @@ def allocate_cross_circuit(spec, rng: np.random.Generator) -> dict:
 
 def build_cross_circuit(spec, allocations: dict, rngs: Streams) -> tuple:
     """Rotation circuits, the baseline's per-layer embedding, routed weights and the truth."""
-    options = dict(spec.design_options)
-    kind, fan_out = options.get("routing", "permutation"), int(options.get("fan_out", 2))
+    o = spec.options(Options)
+    kind, fan_out = o.routing, int(o.fan_out)
     circuits = draw_rotation_circuits(spec.n_circuits, rngs.circuits)
     n_blocks = spec.n_blocks(circuits.d_circuit)
     block_sizes = [n_blocks] * circuits.d_circuit
@@ -256,16 +228,16 @@ def build_cross_circuit(spec, allocations: dict, rngs: Streams) -> tuple:
     return circuits, network
 
 
-def accounting(spec) -> dict:
-    """Same dense network shape as the baseline: D neurons, L layers, (L − 1)·D² + L·D parameters."""
-    D, L = spec.d_model, spec.n_layers
-    return {"neurons_per_layer": D, "depth": L, "computing_layers": L, "neurons": D * L, "parameters": (L - 1) * D**2 + L * D}
-
-
 def routing_of(network: Network) -> Routing | None:
     """The routing a cross_circuit network was built with (None: identity / static)."""
     return getattr(network.dynamics, "routing", None)
 
 
-DESIGN = (blocks_cross_circuit, allocate_cross_circuit, build_cross_circuit,
-          "circuits read their parent's state: identity, permutation, fan_out or fan_in_2 routing")
+DESIGN = Design(
+    blocks=blocks_cross_circuit,
+    allocate=allocate_cross_circuit,
+    build=build_cross_circuit,
+    accounting=dense_accounting,  # the baseline's dense shape: D neurons, L layers, (L − 1)·D² + L·D parameters
+    summary="circuits read their parent's state: identity, permutation, fan_out or fan_in_2 routing",
+    Options=Options,
+)

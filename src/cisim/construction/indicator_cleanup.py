@@ -34,17 +34,24 @@ layer has only 1.5·D non-zero weights: 4 diagonals of D/4 for the indicator pai
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 
 import numpy as np
 
+from ..schema import DesignConf, checked
 from ..seeds import Streams
-from . import pools
 from .baseline import allocate_baseline, blocks_baseline, build_baseline
-from .network import Network
+from .network import Design, dense_accounting, step_block
+
+
+@dataclass
+class Options(DesignConf):
+    name: str = "indicator_cleanup"  # extra layers that only re-apply the step function to indicators
+    every: int = checked(2, ge=1)  # one clean-up layer after every `every` computing layers (counted in the depth)
 
 
 def every_of(spec) -> int:
-    every = int(spec.design_options.get("every", 2))
+    every = int(spec.options(Options).every)
     if every < 1:
         raise ValueError(f"design.every={every} is not allowed: need every >= 1")
     return every
@@ -69,7 +76,7 @@ def cleanup_layer(block_sizes) -> tuple[np.ndarray, np.ndarray]:
     n = block_sizes[0]
     d_model = int(sum(block_sizes))
     w = np.zeros((d_model, d_model))
-    pools.step_block(w, slice(0, n), slice(n, 2 * n))
+    step_block(w, slice(0, n), slice(n, 2 * n))
     w[2 * n :, 2 * n :] = np.eye(d_model - 2 * n)
     bias = np.concatenate([np.full(n, -0.5), np.full(n, -1.5), np.zeros(d_model - 2 * n)])
     return w, bias
@@ -101,9 +108,15 @@ def build_cleanup(spec, allocations: dict, rngs: Streams) -> tuple:
 
 
 def accounting(spec) -> dict:
-    D, L = spec.d_model, spec.n_layers
-    N = L + n_cleanup_layers(L, every_of(spec))
-    return {"neurons_per_layer": D, "depth": N, "computing_layers": L, "neurons": D * N, "parameters": (N - 1) * D**2 + N * D}
+    """Depth N = L + ⌊(L − 1)/every⌋ activation layers, of which L compute (module docstring)."""
+    return dense_accounting(spec, depth=spec.n_layers + n_cleanup_layers(spec.n_layers, every_of(spec)))
 
 
-DESIGN = (blocks_cleanup, allocate_cleanup, build_cleanup, "baseline plus a neuron-wise indicator clean-up layer after every `every` computing layers")
+DESIGN = Design(
+    blocks=blocks_cleanup,
+    allocate=allocate_cleanup,
+    build=build_cleanup,
+    accounting=accounting,
+    summary="baseline plus a neuron-wise indicator clean-up layer after every `every` computing layers",
+    Options=Options,
+)

@@ -1,4 +1,6 @@
-"""The large network: dense weights per layer, shared biases, and the read-out embedding.
+"""The types every design shares: what to build (`NetworkSpec`), a registered design (`Design`),
+what was built (`Network`: dense weights per layer, biases, the read-out embedding), and the
+assembly of the post's capped network from positions.
 
 Source: post §5.3–5.5, eqs 5.17–5.30; docs/method.md §3. Indexing follows the published code:
 activation layers A^0..A^N; W^0 = I (layer 0 is the embedded input, eq 5.25); `weights[n-1]`
@@ -9,13 +11,83 @@ l is activation layer l; designs with extra clean-up layers have N > L.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Callable, NamedTuple
 
 import numpy as np
 
 from ..circuits import RotationCircuits
-from .weights import StructuredLayer, block_offsets, capped_weights, structured_weights
+from .capped import StructuredLayer, check_chi_convention, structured_weights
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """One large network (glossary: D, T, S, L in the post) and its design."""
+
+    d_model: int  # D, neurons per layer
+    n_circuits: int  # T
+    redundancy: int  # S, large neurons per small-circuit neuron
+    n_layers: int  # L, weight layers (activations 0..L)
+    design: str = "baseline"
+    design_options: dict = field(default_factory=dict)
+    allocation: str = "prime_step"
+    allocation_options: dict = field(default_factory=dict)
+    chi_scale: float = 1.0  # multiplies the suppression constant χ
+    chi_convention: str = "post"  # χ balances pairs t ≠ u (post eq 5.24) or t < u (published code); docs/reproduction.md
+
+    def __post_init__(self):
+        check_chi_convention(self.chi_convention)
+
+    @classmethod
+    def from_point(cls, p: dict) -> "NetworkSpec":
+        """The spec of a simulation point (a dict of `cisim.config.expand_points`, or the subset an
+        allocation job receives: χ does not change an allocation, so its keys may be absent)."""
+        keys = ("d_model", "n_circuits", "redundancy", "n_layers", "design", "design_options", "allocation", "allocation_options")
+        return cls(**{k: p[k] for k in keys}, chi_scale=p.get("chi_scale", 1.0), chi_convention=p.get("chi_convention", "post"))
+
+    def n_blocks(self, d_circuit: int) -> int:
+        """D/d, checked: D must be a multiple of the circuit width."""
+        if self.d_model % d_circuit:
+            raise ValueError(
+                f"d_model={self.d_model} is not allowed: it must be a multiple of the circuit width d_circuit={d_circuit}"
+            )
+        return self.d_model // d_circuit
+
+    def options(self, schema: type):
+        """`design_options` as the design's `Options` (`schema`; its defaults where a key is absent)."""
+        known = {f.name for f in dataclasses.fields(schema)}
+        for key, value in self.design_options.items():
+            if key not in known:
+                raise ValueError(f"design.{key}={value!r} is not allowed: not an option of design {self.design!r}")
+        return schema(**self.design_options)
+
+
+class Design(NamedTuple):
+    """A registered design (`cisim.construction.DESIGNS`): one module's functions and its options."""
+
+    blocks: Callable  # spec -> {allocation name: n_blocks}; raises ValueError for infeasible sizes
+    allocate: Callable  # (spec, rng) -> {allocation name: int ndarray (T, S)}
+    build: Callable  # (spec, allocations, rngs) -> (circuits, Network)
+    accounting: Callable  # spec -> {neurons_per_layer, depth, computing_layers, neurons, parameters}
+    summary: str  # one line, for listings
+    Options: type  # its config node (a `cisim.schema.DesignConf` dataclass): name and option fields with their rules
+
+    @property
+    def name(self) -> str:
+        """The conf/design option name selecting it (`design.name`)."""
+        return self.Options.name
+
+
+def dense_accounting(spec, depth: int | None = None) -> dict:
+    """Size of a dense network of width D with `depth` = N activation layers (default L), all of them
+    computing unless the design adds layers: neurons D·N, parameters (N − 1)·D² + N·D (W^0 = I,
+    the input embedding, is not counted). Keys: neurons_per_layer, depth, computing_layers,
+    neurons, parameters."""
+    D, L = spec.d_model, spec.n_layers
+    N = L if depth is None else depth
+    return {"neurons_per_layer": D, "depth": N, "computing_layers": L, "neurons": D * N, "parameters": (N - 1) * D**2 + N * D}
 
 
 @dataclass(frozen=True)
@@ -26,7 +98,7 @@ class Network:
     ----------
     weights : tuple (or `LazyWeights`) of N − 1 float64 ndarrays of shape (d_model, d_model)
         W^1 … W^{N−1}; rows are output neurons. `assemble` returns `LazyWeights`, which
-        builds each matrix on access from its factored form (see `structure`).
+        builds each matrix on access from its structured form (see `structure`).
     bias : float64 ndarray of shape (d_model,)
         B, the same in every layer (post eq 5.28): b_i on every neuron of block i.
     positions : int64 ndarray of shape (n_layers, n_circuits, d_circuit, redundancy)
@@ -95,7 +167,7 @@ class Network:
 
     @property
     def structure(self) -> tuple | None:
-        """Per weight layer, the factored form (`StructuredLayer`) or None where only a dense
+        """Per weight layer, the structured form (`StructuredLayer`) or None where only a dense
         matrix exists; None when `weights` is a plain tuple (a design built or edited it)."""
         return self.weights.layers if isinstance(self.weights, LazyWeights) else None
 
@@ -106,7 +178,7 @@ class Network:
 
 
 class LazyWeights(Sequence):
-    """The tuple of dense weight matrices, built on access from their factored form.
+    """The tuple of dense weight matrices, built on access from their structured form.
 
     Behaves like the tuple `Network.weights` always was: `w[k]` and iteration give fresh float64
     (D, D) ndarrays (exactly `capped_weights`); slices and `+` with tuples give LazyWeights again.
@@ -138,21 +210,15 @@ class LazyWeights(Sequence):
         return f"LazyWeights([{kinds}])"
 
 
-def layer_positions(local: np.ndarray, block_sizes) -> np.ndarray:
-    """Global positions (…, d, S) from block-local positions (…, S) shared by all d neurons."""
-    offsets = block_offsets(block_sizes)[:-1]
-    return local[..., None, :] + offsets[:, None]
-
-
 def assemble(
     circuits: RotationCircuits, positions: np.ndarray, block_sizes, chi_scale: float = 1.0, chi_convention: str = "post"
 ) -> Network:
     """Weights and biases for circuits embedded at `positions` (L, T, d, S) (post eq 5.20).
 
-    The weights are kept in factored form (`LazyWeights` of `StructuredLayer`s): `weights[k]`
+    The weights are kept structured (`LazyWeights` of `StructuredLayer`s): `weights[k]`
     builds exactly the dense `capped_weights` matrix on access, and χ is computed without D².
     chi_scale multiplies χ; chi_convention ("post" or "published") picks the circuit pairs χ
-    balances (`cisim.construction.weights`, docs/reproduction.md).
+    balances (`cisim.construction.capped`, docs/reproduction.md).
     """
     built = [
         structured_weights(circuits.mean_w, circuits.diff_w, positions[l], positions[l - 1], block_sizes, chi_scale, chi_convention)
@@ -162,3 +228,18 @@ def assemble(
     chi = np.stack([layer.chi for layer in built]) if built else np.zeros((0, d, d))
     bias = np.repeat(circuits.bias, block_sizes)
     return Network(LazyWeights(built), bias, positions, tuple(int(b) for b in block_sizes), chi)
+
+
+def step_block(weights: np.ndarray, low: slice, high: slice) -> None:
+    """Neuron-wise step function between the two neurons of an indicator pair.
+
+    Neuron n of block `low` and neuron n of block `high` (equal widths) hold one indicator pair;
+    with biases −0.5 and −1.5 the next layer holds ReLU(2(a_n − h_n) − 0.5), ReLU(2(a_n − h_n) − 1.5).
+    On a clean pair (a − h ∈ {0, 1}) this is exact: (0, 0) → (0, 0) and (·, ·) with a − h = 1 →
+    (1.5, 0.5). Writes [[2I, −2I], [2I, −2I]] into `weights` (rows = outputs)."""
+    n = low.stop - low.start
+    eye = 2.0 * np.eye(n)
+    weights[low, low] = eye
+    weights[low, high] = -eye
+    weights[high, low] = eye
+    weights[high, high] = -eye

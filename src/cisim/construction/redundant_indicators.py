@@ -17,7 +17,7 @@ Large network: d = 2k + 2 equal blocks of n = D/(2k+2) neurons (equal total widt
 baseline, so each block is smaller: n = D/8 for k = 3 instead of D/4). One allocation "main"
 (T, S) over the n positions; its rows are re-dealt to circuits by a seeded permutation per layer
 (layer 0 keeps the allocator's order), as in the baseline. Weights are the capped construction
-(`weights.capped_weights`, post eq 5.20) with per-neuron positions:
+(`capped.capped_weights`, post eq 5.20) with per-neuron positions:
 
     W^l[block i, block j] = w̄_ij·𝒲^{l,ij} + (1/S) Σ_t (Δw_t)_ij |e_t^{l,i}⟩⟨e_t^{l−1,j}|
 
@@ -36,20 +36,29 @@ every layer computes); parameters (L − 1)·D² + L·D (W^0 = I is the input em
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..circuits import draw_rotation_circuits
+from ..schema import DesignConf, checked
 from ..seeds import Streams
-from . import pools
-from .network import Network, assemble, layer_positions
-from .weights import block_offsets
+from .layout import assign, block_offsets, layer_positions, permutations
+from .network import Design, Network, assemble, dense_accounting
 
 EMBEDDINGS = ("shared", "independent")
 
 
+@dataclass
+class Options(DesignConf):
+    name: str = "redundant_indicators"  # k on-indicator pairs per circuit, read as their mean
+    k: int = checked(1, ge=1)  # on-indicator pairs per circuit (circuit width 2k + 2); k = 1 is the post's circuit
+    embedding: str = checked("independent", choices=EMBEDDINGS)  # shared: one position set per circuit; independent: one per indicator copy
+
+
 def options(spec) -> tuple[int, str]:
-    k = int(spec.design_options.get("k", 3))
-    embedding = spec.design_options.get("embedding", "independent")
+    o = spec.options(Options)
+    k, embedding = int(o.k), o.embedding
     if k < 1:
         raise ValueError(f"design.k={k} is not allowed: need k >= 1")
     if embedding not in EMBEDDINGS:
@@ -64,16 +73,16 @@ def blocks_redundant(spec) -> dict:
 
 
 def allocate_redundant(spec, rng: np.random.Generator) -> dict:
-    return {"main": pools.assign(spec, blocks_redundant(spec)["main"], spec.redundancy, rng)}
+    return {"main": assign(spec, blocks_redundant(spec)["main"], spec.redundancy, rng)}
 
 
 def permutations_redundant(n_circuits: int, k: int, embedding: str, n_layers: int, rng: np.random.Generator):
     """(main (L, T), copies): the main per-layer permutations (layer 0 = identity, as the
     baseline) and, for `independent`, k further (L, T) permutations, one set per indicator copy."""
-    main = pools.permutations(n_circuits, n_layers, rng, keep_first=True)
+    main = permutations(n_circuits, n_layers, rng, keep_first=True)
     if embedding == "shared":
         return main, None
-    return main, [pools.permutations(n_circuits, n_layers, rng, keep_first=False) for _ in range(k)]
+    return main, [permutations(n_circuits, n_layers, rng, keep_first=False) for _ in range(k)]
 
 
 def build_redundant(spec, allocations: dict, rngs: Streams) -> tuple:
@@ -94,10 +103,13 @@ def build_redundant(spec, allocations: dict, rngs: Streams) -> tuple:
     return circuits, network
 
 
-def accounting(spec) -> dict:
-    """Neurons, parameters and depth as stated in the docstring."""
-    D, L = spec.d_model, spec.n_layers
-    return {"neurons_per_layer": D, "depth": L, "computing_layers": L, "neurons": D * L, "parameters": (L - 1) * D**2 + L * D}
+accounting = dense_accounting  # neurons, parameters and depth as stated in the module docstring
 
-
-DESIGN = (blocks_redundant, allocate_redundant, build_redundant, "k on-indicator pairs read as their mean; shared or independent per-copy embedding")
+DESIGN = Design(
+    blocks=blocks_redundant,
+    allocate=allocate_redundant,
+    build=build_redundant,
+    accounting=accounting,
+    summary="k on-indicator pairs read as their mean; shared or independent per-copy embedding",
+    Options=Options,
+)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..construction.weights import block_offsets
+from ..construction.layout import block_offsets
 from .operators import GATHER_RATE, GEMM_RATE, combine, gather_sum, tile_rows, tiled
 
 GEMM_BUDGET_BYTES = 256 * 2**20  # read-out matrices above this use the gather strategy

@@ -30,7 +30,7 @@ import numpy as np
 from .. import backend as backends
 from ..circuits import RotationCircuits
 from ..construction.network import Network
-from ..construction.weights import block_offsets
+from ..construction.layout import block_offsets
 from . import operators
 from .accumulate import StreamingMetrics, activity_counts, device_statistics
 from .budget import batch_columns
