@@ -13,7 +13,6 @@ and `cisim.plots.designs` draws them. Pure pandas/numpy.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,28 +76,16 @@ def sorted_designs(labels) -> list:
 
 
 # ---------------------------------------------------------------- accounting
-def accounting(spec: NetworkSpec) -> dict:
-    """neurons_per_layer, depth (activation layers, clean-up layers included), computing_layers,
-    neurons and dense parameters ((depth − 1)·D² + depth·D) of one network: the design's own
-    `accounting` (what its docstring states; checked against the built networks by
-    tests/construction/test_contract.py). A design without one is the baseline's shape: D
-    neurons in each of L layers."""
-    design = DESIGNS[spec.design]
-    own = getattr(design, "accounting", None) or getattr(importlib.import_module(design.build.__module__), "accounting", None)
-    if own is not None:
-        return own(spec)
-    D, L = spec.d_model, spec.n_layers
-    return {"neurons_per_layer": D, "depth": L, "computing_layers": L, "neurons": D * L, "parameters": (L - 1) * D**2 + L * D}
-
-
 def accounting_table(points: list) -> pd.DataFrame:
     """One row per (design, D, L) of the study's points (`config.expand_points`): design label,
-    d_model and the `accounting` columns, ordered by D, computing layers and design."""
+    d_model and the design's `accounting` (neurons_per_layer, depth = activation layers with
+    clean-up layers included, computing_layers, neurons, dense parameters), ordered by D,
+    computing layers and design."""
     rows = {}
     for p in points:
         spec = NetworkSpec.from_point(p)
         label = frontier.design_label(cisim_config.point_label(p), p["grid"], p["allocation"])
-        rows[(label, spec.d_model, spec.n_layers)] = {"design": label, "d_model": spec.d_model, **accounting(spec)}
+        rows[(label, spec.d_model, spec.n_layers)] = {"design": label, "d_model": spec.d_model, **DESIGNS[spec.design].accounting(spec)}
     df = pd.DataFrame(list(rows.values()))
     return df.sort_values(["d_model", "computing_layers", "design"],
                           key=lambda c: c.map(order_key) if c.name == "design" else c).reset_index(drop=True)
