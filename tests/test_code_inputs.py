@@ -73,14 +73,14 @@ def test_templates_beside_a_module_of_the_closure_are_inputs(package):
 
 def test_simulate_closure_holds_the_forward_path_not_the_pages():
     files = import_closure(ROOT / "workflow/scripts/simulate.py", ROOT / "src/cisim", root=ROOT)
-    needed = ("__init__.py", "forward.py", "simulate.py", "construction/weights.py")
+    needed = ("__init__.py", "simulate/operators.py", "simulate/run.py", "construction/capped.py")
     assert {f"src/cisim/{f}" for f in needed} <= set(files)
     assert "src/cisim/report.py" not in files and "src/cisim/plots/__init__.py" not in files
     assert files == sorted(files) and all((ROOT / f).is_file() for f in files)
     # allocations do not depend on the forward pass: editing it must not redo them
     allocate = import_closure(ROOT / "workflow/scripts/allocate.py", ROOT / "src/cisim", root=ROOT)
-    assert "src/cisim/construction/weights.py" in allocate
-    assert not {"src/cisim/forward.py", "src/cisim/simulate.py", "src/cisim/config.py"} & set(allocate)
+    assert "src/cisim/construction/capped.py" in allocate
+    assert "src/cisim/config.py" not in allocate and not [f for f in allocate if f.startswith("src/cisim/simulate/")]
 
 
 def test_every_scripted_rule_declares_its_own_scripts_closure():
@@ -121,7 +121,7 @@ def jobs_after_editing(workdir, module: str) -> Counter:
 
 @pytest.mark.slow
 def test_editing_forward_reschedules_every_simulation(tiny_run):
-    jobs = jobs_after_editing(tiny_run, "forward.py")
+    jobs = jobs_after_editing(tiny_run, "simulate/operators.py")
     assert jobs["simulate"] == 5 and jobs["gather"] == 1 and jobs["allocate"] == 0
 
 
@@ -134,14 +134,14 @@ def test_editing_a_page_module_reschedules_only_the_pages(tiny_run):
 
 @pytest.mark.slow
 def test_a_new_module_becomes_an_input_without_editing_the_rules(tiny_run):
-    helper, simulate = tiny_run / "src/cisim/extra_helper.py", tiny_run / "src/cisim/simulate.py"
+    helper, simulate = tiny_run / "src/cisim/simulate/extra_helper.py", tiny_run / "src/cisim/simulate/run.py"
     old = simulate.stat()
     with edited(helper, '"""A helper."""\n'), edited(simulate, simulate.read_text() + "\nfrom . import extra_helper\n"):
         for path in (helper, simulate):  # as old as the outputs: only the set of inputs has changed
             os.utime(path, ns=(old.st_atime_ns, old.st_mtime_ns))
         out = dry_run(tiny_run)
         simulate_inputs = re.findall(r"^rule simulate:\n\s+input: (.*)$", out, re.M)
-        assert len(simulate_inputs) == 5 and all("src/cisim/extra_helper.py" in line for line in simulate_inputs)
+        assert len(simulate_inputs) == 5 and all("src/cisim/simulate/extra_helper.py" in line for line in simulate_inputs)
         assert planned_jobs(dry_run(tiny_run, "--rerun-triggers", "mtime")) == Counter()
         with edited(helper, '"""A helper, edited."""\n'):
             jobs = planned_jobs(dry_run(tiny_run, "--rerun-triggers", "mtime"))

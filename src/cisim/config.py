@@ -71,7 +71,7 @@ class SimConf:
     exhaustive_z1: bool = True  # n_active = 1 runs every circuit exactly once instead of sampling
     batch_size: int = checked(1024, ge=1)  # samples per forward batch (memory; results agree within metrics.AGREEMENT across batch sizes)
     dtype: str = checked("float32", choices=("float32", "float64"))  # float32 or float64 activations
-    forward: str = checked("auto", choices=_registry("forward", "FORWARD_CHOICES"))  # weight layers: auto (cost model), dense (one GEMM) or structured (factored weights)
+    forward: str = checked("auto", choices=_registry("simulate.operators", "FORWARD_CHOICES"))  # weight layers: auto (cost model), dense (one GEMM) or structured (factored weights)
     n_trajectories: int = checked(10, ge=0)  # samples whose first active circuit's trajectory is stored (Figs 1, 4)
     max_point_hours: float = checked(24.0, gt=0.0)  # refuse a point whose simulation is estimated to need longer on one core (simulate.estimated_seconds)
 
