@@ -75,7 +75,7 @@ def test_simulate_closure_holds_the_forward_path_not_the_pages():
     files = import_closure(ROOT / "workflow/scripts/simulate.py", ROOT / "src/cisim", root=ROOT)
     needed = ("__init__.py", "simulate/operators.py", "simulate/run.py", "construction/capped.py")
     assert {f"src/cisim/{f}" for f in needed} <= set(files)
-    assert "src/cisim/report.py" not in files and "src/cisim/plots/__init__.py" not in files
+    assert "src/cisim/pages/paper.py" not in files and "src/cisim/plots/__init__.py" not in files
     assert files == sorted(files) and all((ROOT / f).is_file() for f in files)
     # allocations do not depend on the forward pass: editing it must not redo them
     allocate = import_closure(ROOT / "workflow/scripts/allocate.py", ROOT / "src/cisim", root=ROOT)
@@ -127,7 +127,7 @@ def test_editing_forward_reschedules_every_simulation(tiny_run):
 
 @pytest.mark.slow
 def test_editing_a_page_module_reschedules_only_the_pages(tiny_run):
-    jobs = jobs_after_editing(tiny_run, "report.py")
+    jobs = jobs_after_editing(tiny_run, "pages/paper.py")
     assert jobs["publish"] == 1 and jobs["landing"] == 1
     assert set(jobs) <= {"publish", "landing", "all"}, jobs
 

@@ -20,7 +20,8 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from cisim import config, datasets, files, report
+from cisim import config, datasets, files
+from cisim.pages import landing
 
 from .pipeline import clone, copy_workflow, smk
 
@@ -139,7 +140,7 @@ def test_the_landing_page_lists_every_study_folder_with_a_page(tmp_path):
             (tmp_path / study / name).parent.mkdir(parents=True, exist_ok=True)
             (tmp_path / study / name).write_text("page")
     with ThreadPoolExecutor(2) as pool:  # two studies refreshing at once: one after the other (flock)
-        list(pool.map(lambda s: report.refresh_landing(tmp_path, tmp_path / s / ".landing"), ["tiny", "designs_tiny"]))
+        list(pool.map(lambda s: landing.refresh(tmp_path, tmp_path / s / ".landing"), ["tiny", "designs_tiny"]))
     html = (tmp_path / "index.html").read_text()
     assert 'href="tiny/index.html"' in html and 'href="designs_tiny/designs/index.html"' in html and "half" not in html
     line = (tmp_path / "tiny/.landing").read_text()

@@ -14,8 +14,9 @@ read-outs itself:
 import numpy as np
 import pytest
 
-from cisim import config, construction, datasets, report, simulate
+from cisim import config, construction, datasets, simulate
 from cisim.jobs.allocate import allocate_point
+from cisim.pages import paper as paper_page
 from cisim.jobs.simulate import simulate_point
 from cisim.construction.capped import StructuredLayer, capped_weights, suppression_constant, suppression_constant_sparse
 
@@ -265,6 +266,6 @@ def test_run_files_record_the_convention_and_gather_keeps_it(tmp_path):
 
 def test_report_page_states_the_convention():
     summary = make_summary()
-    assert "χ convention <code>post</code> (pairs t ≠ u, post eq 5.24)" in report.render_index(summary, REPORT_CFG, "unit")
+    assert "χ convention <code>post</code> (pairs t ≠ u, post eq 5.24)" in paper_page.render(summary, REPORT_CFG, "unit")
     marked = summary.assign_coords(chi_convention=("point", ["published"] * summary.sizes["point"]))
-    assert "χ convention <code>published</code> (pairs t &lt; u, as the published code)" in report.render_index(marked, REPORT_CFG, "unit")
+    assert "χ convention <code>published</code> (pairs t &lt; u, as the published code)" in paper_page.render(marked, REPORT_CFG, "unit")

@@ -1,13 +1,20 @@
-"""Report numbers on a hand-made summary with known answers, and the rendered page."""
+"""The `paper` page: its numbers (analysis.paper) on a hand-made summary with known answers, the
+rendered page (pages.paper) and its captions, the landing page (pages.landing)."""
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 import xarray as xr
 
-from cisim import report
+from cisim.analysis import paper
+from cisim.pages import html, landing
+from cisim.pages import paper as page
+from cisim.plots.catalog import CATALOG
 
+ROOT = Path(__file__).resolve().parents[1]
+CAPTIONS = ROOT / "workflow/report/plot.rst"
 CFG = {"mse_threshold": 0.1, "false_on_threshold": 1e-3, "through_layer": 2, "main_point": "main", "scaling_grid": "scaling"}
 SEEDS, ZS, LAYERS = [0, 1, 2], [1, 2, 3], [0, 1, 2]
 # (grid, D, T): loads T(4/D)² = 0.0089 (main); 0.0016, 0.0032, 0.0048, 0.0064 and a tie at 0.0032 (D=2000)
@@ -62,16 +69,16 @@ def summary():
 
 
 def test_threshold_from_levels():
-    assert report.threshold_from([0.1, 0.2, 0.3], [True, True, False]) == (0.2, 0.3)
-    assert report.threshold_from([0.3, 0.1, 0.2], [True, True, True])[0] == 0.3  # order-free; nothing fails
-    assert math.isnan(report.threshold_from([0.3, 0.1, 0.2], [True, True, True])[1])
-    assert report.threshold_from([0.1, 0.2, 0.2, 0.3], [True, True, False, True]) == (0.1, 0.2)  # a tie fails together
-    t, first = report.threshold_from([0.1, 0.2], [False, True])
+    assert paper.threshold_from([0.1, 0.2, 0.3], [True, True, False]) == (0.2, 0.3)
+    assert paper.threshold_from([0.3, 0.1, 0.2], [True, True, True])[0] == 0.3  # order-free; nothing fails
+    assert math.isnan(paper.threshold_from([0.3, 0.1, 0.2], [True, True, True])[1])
+    assert paper.threshold_from([0.1, 0.2, 0.2, 0.3], [True, True, False, True]) == (0.1, 0.2)  # a tie fails together
+    t, first = paper.threshold_from([0.1, 0.2], [False, True])
     assert math.isnan(t) and first == 0.1
 
 
 def test_working_thresholds_known_answer(summary):
-    t = report.working_thresholds(summary, CFG).set_index("n_active")
+    t = paper.working_thresholds(summary, CFG).set_index("n_active")
     assert t.loc[1, "threshold"] == pytest.approx(0.0032) and t.loc[1, "first_failure"] == pytest.approx(0.0048)
     assert t.loc[1, "seed_thresholds"] == pytest.approx({0: 0.0064, 1: 0.0032, 2: 0.0064})
     assert t.loc[1, "seed_min"] == pytest.approx(0.0032) and t.loc[1, "seed_max"] == pytest.approx(0.0064)
@@ -83,43 +90,73 @@ def test_working_thresholds_known_answer(summary):
 
 def test_working_thresholds_need_the_layers(summary):
     with pytest.raises(ValueError, match="through_layer"):
-        report.working_thresholds(summary, {**CFG, "through_layer": 3})
+        paper.working_thresholds(summary, {**CFG, "through_layer": 3})
 
 
 def test_diverged_runs_are_listed(summary):
-    d = report.diverged_runs(summary)
+    d = paper.diverged_runs(summary)
     assert d.to_dict("records") == [{"point": label("scaling", 1000, 100), "seed": 2, "n_active": 3, "first_layer": 1}]
 
 
 def test_main_errors_and_claims(summary):
-    e = report.main_errors(summary, CFG).set_index(["n_active", "layer"])
+    e = paper.main_errors(summary, CFG).set_index(["n_active", "layer"])
     assert e.loc[(2, 2), "mse_x_active"] == pytest.approx(0.04 + 0.001)  # mean over seeds 0, 1, 2
     assert e.loc[(2, 2), "mse_x_active_lo"] <= 0.041 <= e.loc[(2, 2), "mse_x_active_hi"]
     assert 0 not in e.index.get_level_values("layer")
-    c = report.main_claims(summary, CFG).set_index("n_active")
+    c = paper.main_claims(summary, CFG).set_index("n_active")
     assert (c["mean_ok_through"] == 2).all()
     assert c["worst_ok_through"].tolist() == [2, 2, 1]  # max = 20·mse, worst seed: z=3 has 0.64 at layer 1, 1.24 at 2
 
 
 def test_page_numbers_come_from_the_functions(summary):
-    html = report.render_index(summary, CFG, "unit", {"errors_x": (b"\x89PNG fake", "Fig 5", "a caption")})
-    for row in report.main_errors(summary, CFG).itertuples():
+    text = page.render(summary, CFG, "unit", {"errors_x": b"\x89PNG fake"}, CAPTIONS)
+    for row in paper.main_errors(summary, CFG).itertuples():
         for value in (row.mse_x_active, row.mse_x_active_lo, row.mse_x_active_hi, row.theory_mse_x_active):
-            assert report.fmt(value) in html
-    for t in report.working_thresholds(summary, CFG).itertuples():
-        assert report.fmt_threshold(t.threshold) in html
-    assert "every point works up to T(d/D)² = 0.0032; the first failing point is at 0.0048" in html
-    assert "z = 3:\nno scaling point works, the lowest load 0.0016 already fails" in html
-    assert "seed 0: 0.0064; seed 1: 0.0032; seed 2: 0.0064." in html
-    assert 'src="data:image/png;base64,iVBORyBmYWtl"' in html and "a caption" in html
-    assert "abc123" in html and "0, 1, 2" in html
+            assert html.fmt(value) in text
+    for t in paper.working_thresholds(summary, CFG).itertuples():
+        assert html.fmt_threshold(t.threshold) in text
+    assert "every point works up to T(d/D)² = 0.0032; the first failing point is at 0.0048" in text
+    assert "z = 3:\nno scaling point works, the lowest load 0.0016 already fails" in text
+    assert "seed 0: 0.0064; seed 1: 0.0032; seed 2: 0.0064." in text
+    assert "D = 1,000, T = 557, S = 6, L = 2" in text  # integers through the one format
+    assert "src='data:image/png;base64,iVBORyBmYWtl'" in text
+    assert "<b>Errors of the rotated vector x (post Fig 5).</b>" in text  # the caption of plot.rst
+    assert "abc123" in text and "0, 1, 2" in text
 
 
 def test_page_shows_diverged_runs(summary):
-    html = report.render_index(summary, CFG, "unit")
-    assert "1 run(s) produced NaN or Inf activations" in html
-    assert f"<td class=\"l\">{label('scaling', 1000, 100)}</td><td>2</td><td>3</td><td>1</td>" in html
+    text = page.render(summary, CFG, "unit")
+    assert "1 run(s) produced NaN or Inf activations" in text
+    assert f"<td class='l'>{label('scaling', 1000, 100)}</td><td>2</td><td>3</td><td>1</td>" in text
     clean = make_summary()
     clean["diverged"][:] = 0
     clean["nonfinite_count"][:] = 0
-    assert "No run produced NaN or Inf activations." in report.render_index(clean, CFG, "unit")
+    assert "No run produced NaN or Inf activations." in page.render(clean, CFG, "unit")
+
+
+def test_the_page_footer_names_the_commit_that_rendered_it(summary):
+    assert "git commit of the page" in page.render(summary, CFG, "unit", root=ROOT)
+    assert "git commit of the page" not in page.render(summary, CFG, "unit")
+
+
+@pytest.mark.parametrize("name", list(CATALOG))
+def test_every_figure_has_its_caption_in_the_caption_file(name):
+    text = page.caption(CAPTIONS, name)
+    assert text.startswith("<b>") and "{{" not in text and "**" not in text and "``" not in text
+    assert CATALOG[name].post.split()[-1] in text  # the post figure it reproduces (or "new")
+
+
+def test_caption_markup_and_escaping(tmp_path):
+    path = tmp_path / "c.rst"
+    path.write_text('{% if snakemake.wildcards.figure == "a" %}**A <b>.** see ``x < 1``\n  and more.{% endif %}\n')
+    assert page.caption(path, "a") == "<b>A &lt;b&gt;.</b> see <code>x &lt; 1</code> and more."
+    assert page.caption(path, "b") == ""
+
+
+def test_the_landing_page_links_every_study(tmp_path):
+    (tmp_path / "tiny/designs").mkdir(parents=True)
+    for f in ("tiny/index.html", "tiny/designs/index.html", "tiny/report.zip"):
+        (tmp_path / f).write_text("x")
+    assert landing.studies(tmp_path) == [{"name": "tiny", "zip": True, "pages": ["designs/index.html"]}]
+    text = landing.render(landing.studies(tmp_path), {"git commit of the page": "abc (dirty: 0)"})
+    assert 'href="tiny/designs/index.html"' in text and 'href="tiny/report.zip"' in text and "abc (dirty: 0)" in text

@@ -1,5 +1,6 @@
 # Report stage: one `plot` job per figure of cisim.plots.CATALOG, then the static index.html.
-# Captions: workflow/report/plot.rst (per figure, selected by the `figure` wildcard).
+# Captions: workflow/report/plot.rst (per figure, selected by the `figure` wildcard), the only
+# captions: the Snakemake report and the page (an input of `publish`) both read it.
 # Every rule writes only under reports/<study>/, so two studies can run side by side in one
 # checkout (Snakemake locks output files); the shared landing page reports/index.html is rewritten
 # by each study's `landing` job, under a file lock, and is no rule's declared output. Pages are
@@ -38,6 +39,7 @@ rule publish:
     input:
         summary=f"{DATA}/summary.nc",
         figures=expand(f"{REPORTS}/figures/{{figure}}.png", figure=FIGURE_NAMES),
+        captions="workflow/report/plot.rst",
         code=code_inputs("publish"),
     output:
         published(STUDY_PAGE),

@@ -5,7 +5,7 @@ Shared by all studies, the landing page is not a declared output: this study's j
 """
 from pathlib import Path
 
-from cisim import report
+from cisim.pages import landing
 
 mark = Path(snakemake.output[0])
-report.refresh_landing(mark.parents[1], mark)  # reports/<study>/.landing → reports/
+landing.refresh(mark.parents[1], mark, repo=".")  # reports/<study>/.landing → reports/

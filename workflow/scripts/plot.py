@@ -2,12 +2,12 @@
 import json
 import logging
 
-from cisim import datasets, plots
+from cisim import datasets, files, plots
 
 logging.basicConfig(filename=snakemake.log[0], filemode="w", level=logging.INFO, format="%(asctime)s %(message)s")
 logging.captureWarnings(True)
 cfg = json.loads(snakemake.params.report)
 summary = datasets.read_summary(snakemake.input.summary)
 fig = plots.FIGURES[snakemake.wildcards.figure](summary, cfg)
-fig.savefig(snakemake.output[0], **plots.SAVEFIG)
+files.write_bytes(snakemake.output[0], plots.png(fig))
 logging.info("wrote %s (%s)", snakemake.output[0], snakemake.wildcards.figure)

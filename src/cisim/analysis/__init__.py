@@ -4,5 +4,6 @@ stats      means with confidence intervals, least-squares fits (the one home of 
 criteria   the one definition of "a point works" (`works`) and its margins
 tables     tidy tables of one grid or the main network (`cisim.datasets.tidy` underneath)
 frontier   capacity T* of every design: the crossing of the works margin along a T sweep
+paper      the `paper` study page's numbers: main-network errors and claims, working thresholds, provenance
 Pages and figures import from here; nothing here imports matplotlib or writes HTML or files.
 """

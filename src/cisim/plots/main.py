@@ -1,4 +1,8 @@
-"""Figures 1–7 of the post: the main network (grid `report.main_point`), docs/method.md §5.2."""
+"""Figures 1–7 of the post: the main network (grid `report.main_point`), docs/method.md §5.2.
+
+Each figure function is `(ds, report_cfg) -> Figure`; its caption is its entry in
+workflow/report/plot.rst.
+"""
 
 from __future__ import annotations
 
@@ -38,7 +42,8 @@ def _square(ax):
 
 @figure("trajectories")
 def trajectories(ds, cfg):
-    """True (green circles) and read-out (crosses) x of the first active circuit, per sample."""
+    """Post Figs 1 and 4: per z (rows) up to N_SAMPLES_SHOWN sampled forward passes (panels) of the
+    first seed, the true x (L+1, 2) of the first active circuit and its read-out x̂ (L+1, 2)."""
     samples, net, seed = _trajectories(ds, cfg)
     zs = [z for z in sorted(samples) if samples[z]]
     ncol = max(len(samples[z]) for z in zs)
@@ -72,7 +77,8 @@ def trajectories(ds, cfg):
 
 @figure("true_rotations")
 def true_rotations(ds, cfg):
-    """True trajectories only, with arrows from each layer to the next (z = smallest run)."""
+    """Post Fig 2: the true trajectories of `trajectories` at the smallest z, with an arrow from
+    each layer to the next."""
     samples, net, seed = _trajectories(ds, cfg)
     z = min(z for z in samples if samples[z])
     fig, axes = plt.subplots(1, len(samples[z]), figsize=(2.2 * len(samples[z]), 2.9), squeeze=False, sharey=True)
@@ -92,7 +98,8 @@ def true_rotations(ds, cfg):
 
 @figure("step_function")
 def step_function(ds, cfg):
-    """The on-indicator's two-ReLU step: ReLU(2α−0.5) − ReLU(2α−1.5) (post box "Why the step function?", Fig 3; docs/method.md §2.4)."""
+    """Post Fig 3: the on-indicator's two-ReLU step ReLU(2α−0.5) − ReLU(2α−1.5), from the formula
+    (post box "Why the step function?"; docs/method.md §2.4); `ds` and `cfg` are not read."""
     a = np.linspace(-0.1, 1.1, 481)
     lo, hi = np.maximum(2 * a - 0.5, 0), np.maximum(2 * a - 1.5, 0)
     fig, ax = plt.subplots(figsize=(4.5, 3.5))
@@ -150,19 +157,20 @@ def _errors(ds, cfg, kind):
 
 @figure("errors_x")
 def errors_x(ds, cfg):
-    """MSE and worst-case error of the rotated vector x per layer; theory eqs 6.55, 6.57."""
+    """Post Fig 5: mean and worst-case error of x per layer and z, against post eqs 6.55 and 6.57."""
     return _errors(ds, cfg, "x")
 
 
 @figure("errors_alpha")
 def errors_alpha(ds, cfg):
-    """MSE and worst-case error of the on-indicator α per layer; theory eqs 6.42, 6.43."""
+    """Post Fig 6: mean and worst-case error of α per layer and z, against post eqs 6.42 and 6.43."""
     return _errors(ds, cfg, "alpha")
 
 
 @figure("active_fraction")
 def active_fraction(ds, cfg):
-    """Fraction of large-network neurons above 1e-4 per block; dashed: z·S·d/D (exact embedding)."""
+    """Post Fig 7: active_fraction per block (panels), layer and z, against z·S·d/D
+    (`theory.expected_active_fraction`)."""
     df = main_table(ds, ["active_fraction"], cfg, ("point", "seed", "n_active", "layer", "block"))
     net, d = network(df), d_circuit(ds)
     zs = sorted(df["n_active"].unique())

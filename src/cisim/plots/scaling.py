@@ -1,4 +1,8 @@
-"""Figures 8–11 (scaling over D, T and z, docs/method.md §5.3) and the failure rates."""
+"""Figures 8–11 (scaling over D, T and z, docs/method.md §5.3) and the failure rates.
+
+Each figure function is `(ds, report_cfg) -> Figure`; its caption is its entry in
+workflow/report/plot.rst.
+"""
 
 from __future__ import annotations
 
@@ -78,32 +82,32 @@ def _scaling(ds, cfg, var, title):
 
 @figure("scaling_active_x")
 def scaling_active_x(ds, cfg):
-    """MSE of x for active circuits against T(d/D)², per layer and z; dashed: eq 6.55 per D."""
+    """Post Fig 8: mse_x_active on the scaling grid against T(d/D)², per layer and z, with post eq 6.55."""
     return _scaling(ds, cfg, "mse_x_active", "Active circuits, rotated vector x")
 
 
 @figure("scaling_inactive_x")
 def scaling_inactive_x(ds, cfg):
-    """Mean squared read-out of x for inactive circuits against T(d/D)²; dashed: z·ε (eq 6.57)."""
+    """Post Fig 9: mse_x_inactive on the scaling grid against T(d/D)², with post eq 6.57."""
     return _scaling(ds, cfg, "mse_x_inactive", "Inactive circuits, rotated vector x")
 
 
 @figure("scaling_active_alpha")
 def scaling_active_alpha(ds, cfg):
-    """MSE of α for active circuits against T(d/D)²; theory 0 (eq 6.42)."""
+    """Post Fig 10: mse_alpha_active on the scaling grid against T(d/D)², with post eq 6.42."""
     return _scaling(ds, cfg, "mse_alpha_active", "Active circuits, on-indicator α")
 
 
 @figure("scaling_inactive_alpha")
 def scaling_inactive_alpha(ds, cfg):
-    """Mean squared read-out of α for inactive circuits against T(d/D)²; dashed: z·ε (eq 6.43)."""
+    """Post Fig 11: mse_alpha_inactive on the scaling grid against T(d/D)², with post eq 6.43."""
     return _scaling(ds, cfg, "mse_alpha_inactive", "Inactive circuits, on-indicator α")
 
 
 @figure("rates")
 def rates(ds, cfg):
-    """False-on, false-off and failed-rotation rates: per layer at the main network (top) and
-    against T(d/D)² on the scaling grid (bottom: rows rate, columns z, colour layer)."""
+    """Not in the post: the RATES per layer at the main network (top) and against T(d/D)² on the
+    scaling grid (bottom: rows rate, columns z, colour layer), with `report.false_on_threshold`."""
     main = main_table(ds, RATES, cfg)
     scal, _ = _scaling_table(ds, RATES, cfg)
     zs = sorted(scal["n_active"].unique())
