@@ -104,6 +104,16 @@ class ReportConf:
 
 
 @dataclass
+class PingPongConf:
+    random: list[list[int]] = checked(factory=list, distinct=True, length=2, ge=1, noun="[d_model, d_circuit] pairs of integers")  # generic random ReLU circuits at these [D, d], every circuit verified
+    rotation: bool = False  # also the post's d = 4 rotation circuits at every D of the sweep (no ping-pong cases unless set or `random` given)
+    n_layers: int = checked(4, ge=1)  # circuit depth L of every case
+    seed: int = checked(0, ge=0)  # circuits, inputs and pairs: SeedSequence([seed, D, d, L]) (cisim.jobs.pingpong)
+    pairs_per_category: int = checked(2000, ge=1)  # z = 2 pairs sampled per sharing class (all pairs when T(T − 1) ≤ 300 000)
+    masks: list[str] = checked(factory=lambda: ["linear", "offset"], nonempty=True, distinct=True, choices=("linear", "offset"))  # mask variants measured at z = 2 (z = 1 is verified with linear)
+
+
+@dataclass
 class Config:
     study_name: str = checked("paper", pattern=r"[A-Za-z0-9_][A-Za-z0-9_.-]*")  # output folder: data/<study_name>, reports/<study_name>
     allocation: AllocationConf = MISSING  # group allocation: which neurons each circuit uses
@@ -112,6 +122,7 @@ class Config:
     sweep: SweepConf = MISSING  # group sweep: explicit grids of simulation points
     backend: BackendConf = MISSING  # group backend: numpy, cupy or auto
     report: ReportConf = field(default_factory=ReportConf)  # thresholds and grids the report uses
+    pingpong: PingPongConf = field(default_factory=PingPongConf)  # ping-pong cases (docs/cross_circuit.md §3)
 
 
 ALLOCATION_OPTIONS = {"prime_step": PrimeStepConf, "transversal": TransversalConf, "random_subsets": RandomSubsetsConf}

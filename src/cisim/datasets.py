@@ -332,8 +332,8 @@ PINGPONG_CASE_VARS = ("n_circuits", "width", "extra_width", "weight_layers", "ne
 
 
 def pingpong_to_dataset(case: dict, label: str, verify: dict, accounting: dict, pairs: dict, attrs: dict) -> xr.Dataset:
-    """One ping-pong case. verify: `pingpong.analysis.verify_all` output (+ mask_strength);
-    accounting: `PingPong.accounting()`; pairs: {mask: rows of `analysis.pair_breakage`}."""
+    """One ping-pong case. verify: `jobs.pingpong.verify_all` output (+ mask_strength);
+    accounting: `construction.pingpong.PingPong.accounting()`; pairs: {mask: rows of `jobs.pingpong.pair_breakage`}."""
     n_layers = len(verify["max_error"]) - 1
     data = {
         "max_error": (("case", "layer"), np.asarray(verify["max_error"], float)[None]),
