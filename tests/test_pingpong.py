@@ -4,9 +4,10 @@ accounting, and the z = 2 sharing classes."""
 import numpy as np
 import pytest
 
-from cisim import pingpong
-from cisim.pingpong import analysis
-from cisim.pingpong.network import multi_inputs, single_inputs
+from cisim.circuits import random_circuits, rotation_relu_circuits
+from cisim.construction import pingpong
+from cisim.construction.pingpong import multi_inputs
+from cisim.jobs import pingpong as job
 
 
 @pytest.mark.parametrize("d_model,d_circuit", [(64, 8), (256, 16), (1024, 16)])
@@ -14,9 +15,9 @@ def test_every_circuit_reads_out_its_own_forward_pass(d_model, d_circuit):
     """All T = (D/d)² random depth-4 circuits, each once as the active circuit: ≤ 1e-5."""
     n = d_model // d_circuit
     rng = np.random.default_rng(d_model)
-    circuits = pingpong.random_circuits(n * n, d_circuit, 4, rng)
+    circuits = random_circuits(n * n, d_circuit, 4, rng)
     net = pingpong.build(circuits, n)
-    result = analysis.verify_all(net, circuits, "random", rng)
+    result = job.verify_all(net, circuits, "random", rng)
     assert net.n_circuits == n * n == {64: 64, 256: 256, 1024: 4096}[d_model]
     assert result["max_error"].max() <= 1e-5
     assert result["max_leakage"].max() == 0.0  # every other block is exactly zero, every layer
@@ -25,11 +26,11 @@ def test_every_circuit_reads_out_its_own_forward_pass(d_model, d_circuit):
 def test_verification_covers_all_circuits_and_detects_a_wrong_weight():
     n, d = 6, 3
     rng = np.random.default_rng(0)
-    circuits = pingpong.random_circuits(n * n, d, 3, rng)
+    circuits = random_circuits(n * n, d, 3, rng)
     net = pingpong.build(circuits, n)
     broken = pingpong.PingPong(net.compute.copy(), net.bias_table, net.mask_strength, net.mask)
     broken.compute[1, 4, 5] += 0.5  # layer 2 (j → i): circuit (i=4, j=5) only
-    r = analysis.verify_all(broken, circuits, "random", np.random.default_rng(1), batch=7)
+    r = job.verify_all(broken, circuits, "random", np.random.default_rng(1), batch=7)
     assert r["max_error"][2] > 1e-3 and r["max_error"][1] < 1e-12
 
 
@@ -37,7 +38,7 @@ def test_verification_covers_all_circuits_and_detects_a_wrong_weight():
 def test_block_sparse_forward_equals_the_dense_network(mask):
     n, d = 8, 4
     rng = np.random.default_rng(2)
-    circuits = pingpong.random_circuits(n * n, d, 5, rng)
+    circuits = random_circuits(n * n, d, 5, rng)
     net = pingpong.build(circuits, n, mask=mask)
     t = rng.integers(n * n, size=(50, 3))
     h0 = rng.uniform(-1, 1, (50, 3, d))
@@ -52,9 +53,9 @@ def test_block_sparse_forward_equals_the_dense_network(mask):
 def test_rotation_circuits_are_exact_and_accounting_matches_the_derivation():
     n = 25  # D = 100, d = 4
     rng = np.random.default_rng(3)
-    circuits = pingpong.rotation_relu_circuits(rng.uniform(0, 2 * np.pi, n * n), 4)
+    circuits = rotation_relu_circuits(rng.uniform(0, 2 * np.pi, n * n), 4)
     net = pingpong.build(circuits, n, input_bound=2.0)
-    r = analysis.verify_all(net, circuits, "rotation", rng)
+    r = job.verify_all(net, circuits, "rotation", rng)
     assert r["max_error"].max() <= 1e-12
     acc = net.accounting()
     assert acc["width"] == 100 * (1 + 2 / 4) and acc["n_circuits"] == (100 // 4) ** 2
@@ -64,23 +65,38 @@ def test_rotation_circuits_are_exact_and_accounting_matches_the_derivation():
 
 def test_pair_categories_and_prevalence():
     n = 5
-    net = pingpong.build(pingpong.random_circuits(n * n, 2, 2, np.random.default_rng(0)), n)
-    t, u = analysis.sample_pairs(net, 10, np.random.default_rng(0))
+    net = pingpong.build(random_circuits(n * n, 2, 2, np.random.default_rng(0)), n)
+    t, u = job.sample_pairs(net, 10, np.random.default_rng(0))
     assert t.size == n * n * (n * n - 1)  # small: every ordered pair
-    cats = analysis.categorize(net, t, u)
-    prev = analysis.prevalence(n)
-    for c, name in enumerate(analysis.CATEGORIES):
+    cats = pingpong.categorize(net, t, u)
+    prev = pingpong.prevalence(n)
+    for c, name in enumerate(pingpong.CATEGORIES):
         assert (cats == c).mean() == pytest.approx(prev[name])
     assert sum(prev.values()) == pytest.approx(1.0)
-    big = pingpong.build(pingpong.random_circuits(40 * 40, 2, 2, np.random.default_rng(0)), 40)
-    t, u = analysis.sample_pairs(big, 50, np.random.default_rng(1), exhaustive_limit=10)
-    assert np.bincount(analysis.categorize(big, t, u), minlength=4).tolist() == [50] * 4
+    big = pingpong.build(random_circuits(40 * 40, 2, 2, np.random.default_rng(0)), 40)
+    t, u = job.sample_pairs(big, 50, np.random.default_rng(1), exhaustive_limit=10)
+    assert np.bincount(pingpong.categorize(big, t, u), minlength=4).tolist() == [50] * 4
 
 
 def test_z2_breaks_every_pair():
     n, d = 8, 4
     rng = np.random.default_rng(4)
-    circuits = pingpong.random_circuits(n * n, d, 4, rng)
-    rows = {r["category"]: r for r in analysis.pair_breakage(pingpong.build(circuits, n), circuits, "random", rng)}
+    circuits = random_circuits(n * n, d, 4, rng)
+    rows = {r["category"]: r for r in job.pair_breakage(pingpong.build(circuits, n), circuits, "random", rng)}
     assert rows["all"]["broken_fraction"] > 0.9  # the rest: circuits whose true output is 0 anyway
     assert rows["disjoint"]["rel_error_median"] == pytest.approx(1.0)  # linear mask: read-out is exactly 0
+
+
+def test_the_study_config_names_the_cases():
+    """conf/study/pingpong_tiny.yaml's `pingpong` node: the random [D, d] cases, then rotation at every D of the sweep."""
+    from cisim.config import compose, expand_points
+
+    cfg = compose("pingpong_tiny")
+    cases = job.cases(cfg["pingpong"], [p["d_model"] for p in expand_points(cfg)])
+    assert list(cases) == ["random-D64-d8-L4", "random-D256-d16-L4", "rotation-D400-d4-L4"]
+    assert cases["random-D64-d8-L4"] == {"family": "random", "d_model": 64, "d_circuit": 8, "n_layers": 4, "seed": 0,
+                                         "pairs_per_category": 200, "masks": ["linear", "offset"]}
+    tiny = compose("tiny")
+    assert job.cases(tiny["pingpong"], [p["d_model"] for p in expand_points(tiny)]) == {}
+    with pytest.raises(ValueError, match="multiple of d"):
+        job.cases({**cfg["pingpong"], "random": [[60, 8]]}, [])

@@ -1,4 +1,5 @@
-"""Small circuits: the conditional rotation with its on-indicator, and its exact forward pass.
+"""Small circuits: the conditional rotation with its on-indicator, and its exact forward pass;
+and generic ReLU circuits (`ReLUCircuits`, end of this module), which ping-pong embeds.
 
 Source: "Rotations in Superposition" (Linsefors & Bushnaq, 2025), §3 and §5.1, eqs 5.1–5.6;
 docs/method.md §2. Each circuit t carries an on-indicator α ∈ {0, 1} and a 2-d vector x, and
@@ -132,3 +133,57 @@ def draw_rotation_circuits(
 ) -> RotationCircuits:
     """T circuits with θ_t ~ U[0, 2π), one draw per circuit (docs/method.md §2.1)."""
     return RotationCircuits(rng.uniform(0.0, 2.0 * np.pi, n_circuits), n_indicator_pairs)
+
+
+# ---------------------------------------------------------------- generic ReLU circuits
+@dataclass(frozen=True)
+class ReLUCircuits:
+    """T generic small ReLU circuits of width d and depth L: h^k = ReLU(W_k(t) h^{k−1} + b_k(t)).
+
+    The second small-circuit family: every circuit has its own weights and bias at every layer,
+    with no on-indicator and no split into w̄ and Δw_t. The ping-pong construction
+    (`cisim.construction.pingpong`, docs/cross_circuit.md §3) embeds any such family exactly; the
+    post's rotation circuits are the special case `rotation_relu_circuits` (the same w_t and b at
+    every layer).
+
+    weights : float64 (T, L, d, d);  biases : float64 (T, L, d).
+    """
+
+    weights: np.ndarray
+    biases: np.ndarray
+
+    @property
+    def n_circuits(self) -> int:
+        return int(self.weights.shape[0])
+
+    @property
+    def n_layers(self) -> int:
+        return int(self.weights.shape[1])
+
+    @property
+    def d_circuit(self) -> int:
+        return int(self.weights.shape[2])
+
+    def forward(self, circuits: np.ndarray, h0: np.ndarray) -> np.ndarray:
+        """Exact forward pass of `circuits` (bs,) from h0 (bs, d): (L + 1, bs, d), layer 0 = h0."""
+        out = [np.asarray(h0, dtype=np.float64)]
+        for k in range(self.n_layers):
+            w, b = self.weights[circuits, k], self.biases[circuits, k]
+            out.append(np.maximum(np.einsum("bij,bj->bi", w, out[-1]) + b, 0.0))
+        return np.stack(out)
+
+
+def random_circuits(n_circuits: int, d_circuit: int, n_layers: int, rng: np.random.Generator, bias_scale: float = 0.5) -> ReLUCircuits:
+    """Generic seeded circuits: W ~ N(0, 2/d) (He scale, so states stay O(1) over depth), b ~ N(0, bias_scale²)."""
+    w = rng.normal(0.0, np.sqrt(2.0 / d_circuit), (n_circuits, n_layers, d_circuit, d_circuit))
+    b = rng.normal(0.0, bias_scale, (n_circuits, n_layers, d_circuit))
+    return ReLUCircuits(w, b)
+
+
+def rotation_relu_circuits(angles: np.ndarray, n_layers: int) -> ReLUCircuits:
+    """The post's d = 4 rotation circuits (`RotationCircuits`, k = 1) as generic ReLU circuits:
+    w_t and b at every one of the `n_layers` layers."""
+    rot = RotationCircuits(np.asarray(angles, dtype=np.float64))
+    w = np.repeat(rot.weights()[:, None], n_layers, axis=1)
+    b = np.broadcast_to(rot.bias, (rot.n_circuits, n_layers, rot.d_circuit)).copy()
+    return ReLUCircuits(w, b)

@@ -3,10 +3,12 @@
 #   snakemake --cores 2 --config study=pingpong      (or pingpong_tiny): ping-pong cases + baseline z = 1, 2 sweep
 #   snakemake --cores 2 --config study=dynamic       (or dynamic_tiny): baseline vs cross_circuit sweeps
 # Their pages are in `rule all` for those studies (PINGPONG_TARGETS); targets `pingpong` / `dynamic` build only them.
-from cisim.pingpong import settings as pingpong_settings
+from cisim.jobs import pingpong as pingpong_job
 
-PINGPONG_CASES = pingpong_settings.cases(NAME, CFG)
-DYNAMIC_STUDY = pingpong_settings.is_dynamic(CFG)
+# the study's ping-pong cases (config `pingpong`); the rotation cases run at every D of the sweep
+PINGPONG_CASES = pingpong_job.cases(CFG["pingpong"], [p["d_model"] for p in POINTS.values()])
+# a static-vs-dynamic study: its sweep runs both the baseline and cross_circuit designs
+DYNAMIC_STUDY = {"baseline", "cross_circuit"} <= {p["design"] for p in POINTS.values()}
 PINGPONG_PAGE = f"{REPORTS}/pingpong/index.html"
 DYNAMIC_PAGE = f"{REPORTS}/dynamic/index.html"
 # pages are targeted through their receipts (`published`, workflow/rules/provenance.smk)

@@ -1,19 +1,17 @@
-"""Verify ping-pong for every circuit (z = 1) and measure what z = 2 does to it.
+"""What one `pingpong_case` job computes: build one ping-pong network (`cisim.construction.pingpong`),
+verify every circuit at z = 1, and measure what z = 2 does to it; and which cases a study runs.
 
 `verify_all` runs each of the T = (D/d)² circuits once as the active circuit, batched, through
-the network's forward pass, and compares the destination block of every layer with the
-circuit's own forward pass; every other compute block must be exactly 0 ("leakage").
+the network's forward pass, and compares the destination group of every layer with the
+circuit's own forward pass; every other compute group must be exactly 0 ("leakage").
 
-`pair_breakage` runs two circuits at once. Ordered pairs (t, u) fall into four sharing classes,
-with exact prevalences among all T(T − 1) ordered pairs (n = D/d):
+`pair_breakage` runs two circuits at once. Ordered pairs fall into four sharing classes
+(`construction.pingpong.categorize`, exact prevalences); each class is sampled uniformly (all
+pairs when there are few), and the error of circuit t's read-out against its own forward pass is
+recorded at the last layer. docs/cross_circuit.md §3.
 
-    same_i     i_u = i_t, j_u ≠ j_t                 n − 1 per t
-    same_j     j_u = j_t, i_u ≠ i_t                 n − 1 per t
-    crossed    i_u = j_t or j_u = i_t, otherwise    2n − 3 per off-diagonal t, 0 per diagonal t
-    disjoint   {i_u, j_u} ∩ {i_t, j_t} = ∅           (n − 2)² per off-diagonal t, (n − 1)² per diagonal t
-
-Each class is sampled uniformly (all pairs when there are few), and the error of circuit t's
-read-out against its own forward pass is recorded at the last layer.
+Seeding: a case's circuits, verification inputs and sampled pairs come from three streams of
+SeedSequence([seed, D, d, L]), so every case of a study has its own circuits.
 """
 
 from __future__ import annotations
@@ -22,43 +20,58 @@ import time
 
 import numpy as np
 
-from .network import PingPong, ReLUCircuits, multi_inputs, roles, single_inputs
+from ..circuits import ReLUCircuits, RotationCircuits, random_circuits, rotation_relu_circuits
+from ..construction.pingpong import CATEGORIES, EXACT, PingPong, build, categorize, group_of, multi_inputs, prevalence, single_inputs
 
-CATEGORIES = ("disjoint", "same_i", "same_j", "crossed")
-BROKEN = 1e-5  # absolute read-out error above which a circuit counts as broken
+ROTATION_INPUT_BOUND = 2.0  # a^0 = (1.5, 0.5, x + 1) with |x_i| ≤ 1
+RANDOM_INPUT_BOUND = 1.0  # h^0 ~ U[−1, 1]^d
 
 
+# ---------------------------------------------------------------- the study's cases
+def case_label(case: dict) -> str:
+    return f"{case['family']}-D{case['d_model']}-d{case['d_circuit']}-L{case['n_layers']}"
+
+
+def cases(pingpong: dict, d_models) -> dict:
+    """{label: case} of a study's ping-pong cases from its config node `pingpong` (cisim.config
+    `PingPongConf`): one case per `random` [D, d] pair (family "random": seeded generic ReLU
+    circuits), and, if `rotation`, one d = 4 rotation case at every D of `d_models` (the sweep's
+    D values, so the page compares with the simulated baseline at equal D) divisible by 4.
+    A case: family, d_model, d_circuit, n_layers, seed, pairs_per_category, masks. {} when the
+    study has none."""
+    common = {"n_layers": pingpong["n_layers"], "seed": pingpong["seed"],
+              "pairs_per_category": pingpong["pairs_per_category"], "masks": list(pingpong["masks"])}
+    out = [{"family": "random", "d_model": int(D), "d_circuit": int(d), **common} for D, d in pingpong["random"]]
+    if pingpong["rotation"]:
+        out += [{"family": "rotation", "d_model": int(D), "d_circuit": 4, **common} for D in sorted(set(d_models)) if D % 4 == 0]
+    for c in out:
+        if c["d_model"] % c["d_circuit"]:
+            raise ValueError(f"ping-pong case {case_label(c)}: D must be a multiple of d")
+    return {case_label(c): c for c in out}
+
+
+# ---------------------------------------------------------------- z = 1
 def circuit_inputs(family: str, circuits: np.ndarray, rng: np.random.Generator, d_circuit: int) -> np.ndarray:
-    """h0 for the given circuits: U[−1, 1]^d for generic circuits; the post's a^0 = (1.5, 0.5,
-    x + 1) with x = (cos φ, sin φ) for the rotation circuits."""
+    """h0 (..., d) for circuits of shape (...): U[−1, 1]^d for generic circuits; the post's
+    a^0 = (1.5, 0.5, x + 1) with x = (cos φ, sin φ) for the rotation circuits."""
     shape = np.shape(circuits)
     if family == "rotation":
-        from ..circuits import RotationCircuits
-
         phi = rng.uniform(0.0, 2.0 * np.pi, shape)
         return RotationCircuits(np.zeros(1)).encode(np.ones(shape), np.stack([np.cos(phi), np.sin(phi)], -1))
     return rng.uniform(-1.0, 1.0, (*shape, d_circuit))
-
-
-def block_of(net: PingPong, t: np.ndarray, layer: int) -> np.ndarray:
-    """The block holding circuit t's state after layer `layer` (layer 0: block i)."""
-    i, j = net.pair(t)
-    if layer == 0:
-        return i
-    return j if roles(layer)[1] == "j" else i
 
 
 def verify_all(net: PingPong, circuits: ReLUCircuits, family: str, rng: np.random.Generator, batch: int | None = None) -> dict:
     """Every circuit once as the active one. Returns per-layer max |error| and max leakage
     (float64 arrays (L + 1,)), the z = 1 aliasing of inactive read-outs, and the time."""
     start = time.perf_counter()
-    T, L, n, d = net.n_circuits, net.n_layers, net.n_blocks, net.d_circuit
+    T, L, n, d = net.n_circuits, net.n_layers, net.n_groups, net.d_circuit
     batch = batch or max(64, 2**21 // net.d_model)  # ≈ 16 MB per layer state: reused, not page-faulted
     max_error, max_leakage = np.zeros(L + 1), np.zeros(L + 1)
     aliased = 0
     side = max(1, int(np.sqrt(batch)))
     tiles = [(i0, j0) for i0 in range(0, n, side) for j0 in range(0, n, side)]
-    for i0, j0 in tiles:  # a tile of block pairs: few distinct source blocks in every layer
+    for i0, j0 in tiles:  # a tile of group pairs: few distinct source groups in every layer
         ii, jj = np.meshgrid(np.arange(i0, min(i0 + side, n)), np.arange(j0, min(j0 + side, n)), indexing="ij")
         t = (ii * n + jj).ravel()
         h0 = circuit_inputs(family, t, rng, d)
@@ -66,16 +79,16 @@ def verify_all(net: PingPong, circuits: ReLUCircuits, family: str, rng: np.rando
         states = net.forward(*single_inputs(net, t, h0))
         rows = np.arange(t.size)
         for k in range(L + 1):
-            blk = block_of(net, t, k)
-            got = states[k][rows, blk]
+            grp = group_of(net, t, k)
+            got = states[k][rows, grp]
             max_error[k] = max(max_error[k], float(np.abs(got - truth[k]).max()))
-            elsewhere = states[k].any(axis=-1)  # (bs, n): blocks holding anything
-            elsewhere[rows, blk] = False
+            elsewhere = states[k].any(axis=-1)  # (bs, n): groups holding anything
+            elsewhere[rows, grp] = False
             if elsewhere.any():
                 max_leakage[k] = max(max_leakage[k], float(np.abs(states[k][elsewhere]).max()))
-        # Inactive circuits reading a non-zero output block: the n circuits that share it, minus the active one.
-        nonzero_blocks = states[L].any(axis=-1).sum(1)
-        aliased += int((n * nonzero_blocks - (np.abs(truth[L]).sum(-1) > 0)).sum())
+        # Inactive circuits reading a non-zero output group: the n circuits that share it, minus the active one.
+        nonzero_groups = states[L].any(axis=-1).sum(1)
+        aliased += int((n * nonzero_groups - (np.abs(truth[L]).sum(-1) > 0)).sum())
     return {
         "max_error": max_error,
         "max_leakage": max_leakage,
@@ -85,35 +98,10 @@ def verify_all(net: PingPong, circuits: ReLUCircuits, family: str, rng: np.rando
 
 
 # ---------------------------------------------------------------- z = 2
-def categorize(net: PingPong, t: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Sharing class (index into CATEGORIES) of ordered pairs (t, u), t ≠ u."""
-    it, jt = net.pair(t)
-    iu, ju = net.pair(u)
-    cat = np.zeros(np.shape(t), dtype=np.int64)  # disjoint
-    crossed = (iu == jt) | (ju == it)
-    cat[crossed] = 3
-    cat[(it == iu) & (jt != ju)] = 1
-    cat[(jt == ju) & (it != iu)] = 2
-    return cat
-
-
-def prevalence(n: int) -> dict:
-    """Exact fraction of the T(T − 1) ordered pairs in each sharing class (module docstring)."""
-    T = n * n
-    off, diag = n * n - n, n
-    counts = {
-        "same_i": T * (n - 1),
-        "same_j": T * (n - 1),
-        "crossed": off * (2 * n - 3),
-        "disjoint": off * (n - 2) ** 2 + diag * (n - 1) ** 2,
-    }
-    return {k: v / (T * (T - 1)) for k, v in counts.items()}
-
-
 def sample_pairs(net: PingPong, n_per_category: int, rng: np.random.Generator, exhaustive_limit: int = 300_000) -> tuple[np.ndarray, np.ndarray]:
     """Ordered pairs (t, u): all of them if T(T − 1) ≤ exhaustive_limit, else up to
     n_per_category uniformly sampled pairs of each sharing class."""
-    T, n = net.n_circuits, net.n_blocks
+    T, n = net.n_circuits, net.n_groups
     if T * (T - 1) <= exhaustive_limit:
         t, u = np.divmod(np.arange(T * T), T)
         keep = t != u
@@ -145,10 +133,11 @@ def pair_breakage(net: PingPong, circuits: ReLUCircuits, family: str, rng: np.ra
                   n_per_category: int = 2000, batch: int = 2048) -> list[dict]:
     """Per sharing class: how many read-outs break at z = 2 and by how much (last layer).
 
-    Each pair (t, u) runs both circuits; circuit t's read-out (its output block) is compared
+    Each pair (t, u) runs both circuits; circuit t's read-out (its output group) is compared
     with its own forward pass. Rows: category, n_pairs, prevalence, broken_fraction (|error| >
-    BROKEN), relative error ‖δh‖/‖h‖ quantiles, mean ‖δh‖²; for the rotation circuits also the
-    false-off rate (α̂ < 0.5), mean ‖δx‖² and the failed-rotation rate (‖δx‖ ≥ 1).
+    EXACT), relative error ‖δh‖/‖h‖ quantiles, mean ‖δh‖²; for the rotation circuits also the
+    false-off rate (α̂ < 0.5), mean ‖δx‖² and the failed-rotation rate (‖δx‖ ≥ 1). A last row
+    "all" weights the classes by their prevalence.
     """
     L, d = net.n_layers, net.d_circuit
     t_all, u_all = sample_pairs(net, n_per_category, rng)
@@ -157,25 +146,23 @@ def pair_breakage(net: PingPong, circuits: ReLUCircuits, family: str, rng: np.ra
     rel = np.zeros(t_all.size)
     alpha_hat = np.full(t_all.size, np.nan)
     dx = np.full(t_all.size, np.nan)
+    rc = RotationCircuits(np.zeros(1))  # the read-out of the rotation circuits (angles play no part)
     for lo in range(0, t_all.size, batch):
         sl = slice(lo, lo + batch)
         pair = np.stack([t_all[sl], u_all[sl]], 1)
         h0 = circuit_inputs(family, pair, rng, d)
         truth = circuits.forward(pair[:, 0], h0[:, 0])[L]
         states = net.forward(*multi_inputs(net, pair, h0))
-        got = states[L][np.arange(pair.shape[0]), block_of(net, pair[:, 0], L)]
+        got = states[L][np.arange(pair.shape[0]), group_of(net, pair[:, 0], L)]
         e = np.linalg.norm(got - truth, axis=-1)
         err[sl] = e
         rel[sl] = e / np.maximum(np.linalg.norm(truth, axis=-1), 1e-12)
         if family == "rotation":
-            from ..circuits import RotationCircuits
-
-            rc = RotationCircuits(np.zeros(1))
             a_hat, x_hat = rc.read(got)
             a_true, x_true = rc.read(truth)
             alpha_hat[sl] = a_hat
             dx[sl] = np.linalg.norm(x_hat - x_true, axis=-1)
-    prev = prevalence(net.n_blocks)
+    prev = prevalence(net.n_groups)
     rows = []
     for c, name in enumerate(CATEGORIES):
         m = cats == c
@@ -185,7 +172,7 @@ def pair_breakage(net: PingPong, circuits: ReLUCircuits, family: str, rng: np.ra
             "category": name,
             "n_pairs": int(m.sum()),
             "prevalence": prev[name],
-            "broken_fraction": float((err[m] > BROKEN).mean()),
+            "broken_fraction": float((err[m] > EXACT).mean()),
             "rel_error_median": float(np.median(rel[m])),
             "rel_error_p10": float(np.percentile(rel[m], 10)),
             "rel_error_p90": float(np.percentile(rel[m], 90)),
@@ -203,22 +190,20 @@ def pair_breakage(net: PingPong, circuits: ReLUCircuits, family: str, rng: np.ra
     return rows
 
 
+# ---------------------------------------------------------------- one job
 def run_case(case: dict, log=None) -> tuple[dict, dict, dict]:
-    """One pipeline case (`settings.cases`): build, verify every circuit, measure z = 2 per mask.
+    """One case (`cases`): build, verify every circuit, measure z = 2 per mask.
 
-    Returns (verify (+ mask_strength), accounting, {mask: pair_breakage rows}). Seeded: the
-    circuits, inputs and sampled pairs come from SeedSequence([seed, D, d, L]) streams."""
-    from .network import build, random_circuits, rotation_relu_circuits
-
+    Returns (verify (+ mask_strength), accounting, {mask: pair_breakage rows})."""
     D, d, L = case["d_model"], case["d_circuit"], case["n_layers"]
     n = D // d
     circuits_rng, verify_rng, pairs_rng = (np.random.default_rng(s) for s in np.random.SeedSequence([case["seed"], D, d, L]).spawn(3))
     if case["family"] == "rotation":
         circuits = rotation_relu_circuits(circuits_rng.uniform(0.0, 2.0 * np.pi, n * n), L)
-        input_bound = 2.0  # a^0 = (1.5, 0.5, x + 1) with |x_i| ≤ 1
+        input_bound = ROTATION_INPUT_BOUND
     else:
         circuits = random_circuits(n * n, d, L, circuits_rng)
-        input_bound = 1.0
+        input_bound = RANDOM_INPUT_BOUND
     net = build(circuits, n, mask="linear", input_bound=input_bound)
     verify = verify_all(net, circuits, case["family"], verify_rng)
     verify["mask_strength"] = net.mask_strength

@@ -1,33 +1,44 @@
 """The ping-pong construction for z = 1 (Alex Gibson, "Ping pong computation in superposition";
-docs/cross_circuit.md §3).
+docs/cross_circuit.md §3): T = (D/d)² small ReLU circuits (`cisim.circuits.ReLUCircuits`)
+embedded exactly in one network, for one active circuit at a time.
 
 Variant followed: the two-one-hot layout of the public reimplementation (paramluhadiya/spd,
-`PingPongModel`), which is the "D(1 + 2/d)" width quoted in the discussion under the post:
+`PingPongModel`), which is the "D(1 + 2/d)" width quoted in the discussion under the post.
+The D compute neurons form n = D/d *groups* of d neurons (the post's "memory blocks"; the name
+`n_groups` keeps them apart from the allocations' D/d positions per block):
 
-    neurons per layer   D compute neurons in n = D/d memory blocks of d, one-hot(i) (n), one-hot(j) (n)
+    neurons per layer   D compute neurons in n groups of d, one-hot(i) (n), one-hot(j) (n)
                         → width D(1 + 2/d)
-    circuits            ordered block pairs t = (i, j), t = i·n + j → T = n² = (D/d)²
-    input A^0           x ∈ R^d in block i, one-hot(i), one-hot(j)
-    layer k = 1..L      A^k = ReLU(W^k A^{k−1} + B^k); odd k: block i → block j, even k: block j → block i
-    read-out            block dst(L) (j if L is odd, i if even) holds circuit t's layer-L state
+    circuits            ordered group pairs t = (i, j), t = i·n + j → T = n² = (D/d)²
+    input A^0           x ∈ R^d in group i, one-hot(i), one-hot(j)
+    layer k = 1..L      A^k = ReLU(W^k A^{k−1} + B^k); odd k: group i → group j, even k: group j → group i
+    read-out            group dst(L) (j if L is odd, i if even) holds circuit t's layer-L state
 
-Layer k with source block `src` and destination `dst` ((i, j) for odd k, (j, i) for even k):
+Layer k with source group `src` and destination `dst` ((i, j) for odd k, (j, i) for even k):
 
     compute ← compute   W^k[dst, src] = W_k(t) for the one circuit t with that (src, dst) role
-    compute ← one-hot(src)   column `src`, block b: the bias b_k of circuit (src, b) in that role
-    compute ← one-hot(dst)   mask: "linear" −B·Σ_{b' ≠ b} onehot[b'] on block b (no constant);
-                             "offset" bias −B on every compute neuron and +B·onehot[b] on block b
+    compute ← one-hot(src)   column `src`, group g: the bias b_k of circuit (src, g) in that role
+    compute ← one-hot(dst)   mask: "linear" −B·Σ_{g' ≠ g} onehot[g'] on group g (no constant);
+                             "offset" bias −B on every compute neuron and +B·onehot[g] on group g
     one-hot ← one-hot        identity (values 0/1 survive the ReLU)
 
-For one active circuit the mask is 0 on block dst and ≤ −B elsewhere, so with B above every
-pre-activation a masked block can see, block dst computes ReLU(W_k(t) h + b_k(t)) and everything
+For one active circuit the mask is 0 on group dst and ≤ −B elsewhere, so with B above every
+pre-activation a masked group can see, group dst computes ReLU(W_k(t) h + b_k(t)) and everything
 else is exactly 0: the construction is exact. Every weight block [dst, src] belongs to exactly
 one circuit per layer, so all D² compute weights are used: T·d² = D².
 
-`forward` is the network's forward pass computed block-sparsely: the compute part sums
-W^k[:, src]·h_src over the (sample, block) pairs that are non-zero, the one-hot parts are dense
+`PingPong.forward` is the network's forward pass computed group-sparsely: the compute part sums
+W^k[:, src]·h_src over the (sample, group) pairs that are non-zero, the one-hot parts are dense
 matrix products. It equals the dense product `dense_weights` (tests check this, also for z = 2
 inputs) and costs O(samples·D·d) per layer instead of O(samples·D²).
+
+Two active circuits (t, u), t ≠ u, fall into four sharing classes (`categorize`), with exact
+prevalences among all T(T − 1) ordered pairs (`prevalence`):
+
+    same_i     i_u = i_t, j_u ≠ j_t                 n − 1 per t
+    same_j     j_u = j_t, i_u ≠ i_t                 n − 1 per t
+    crossed    i_u = j_t or j_u = i_t, otherwise    2n − 3 per off-diagonal t, 0 per diagonal t
+    disjoint   {i_u, j_u} ∩ {i_t, j_t} = ∅           (n − 2)² per off-diagonal t, (n − 1)² per diagonal t
 """
 
 from __future__ import annotations
@@ -37,56 +48,11 @@ from functools import cached_property
 
 import numpy as np
 
+from ..circuits import ReLUCircuits
+
 MASKS = ("linear", "offset")
-
-
-# ---------------------------------------------------------------- small circuits
-@dataclass(frozen=True)
-class ReLUCircuits:
-    """T small ReLU circuits of width d and depth L: h^k = ReLU(W_k h^{k−1} + b_k).
-
-    weights : float64 (T, L, d, d);  biases : float64 (T, L, d).
-    """
-
-    weights: np.ndarray
-    biases: np.ndarray
-
-    @property
-    def n_circuits(self) -> int:
-        return int(self.weights.shape[0])
-
-    @property
-    def n_layers(self) -> int:
-        return int(self.weights.shape[1])
-
-    @property
-    def d_circuit(self) -> int:
-        return int(self.weights.shape[2])
-
-    def forward(self, circuits: np.ndarray, h0: np.ndarray) -> np.ndarray:
-        """Exact forward pass of `circuits` (bs,) from h0 (bs, d): (L + 1, bs, d), layer 0 = h0."""
-        out = [np.asarray(h0, dtype=np.float64)]
-        for k in range(self.n_layers):
-            w, b = self.weights[circuits, k], self.biases[circuits, k]
-            out.append(np.maximum(np.einsum("bij,bj->bi", w, out[-1]) + b, 0.0))
-        return np.stack(out)
-
-
-def random_circuits(n_circuits: int, d_circuit: int, n_layers: int, rng: np.random.Generator, bias_scale: float = 0.5) -> ReLUCircuits:
-    """Generic seeded circuits: W ~ N(0, 2/d) (He scale, so states stay O(1) over depth), b ~ N(0, bias_scale²)."""
-    w = rng.normal(0.0, np.sqrt(2.0 / d_circuit), (n_circuits, n_layers, d_circuit, d_circuit))
-    b = rng.normal(0.0, bias_scale, (n_circuits, n_layers, d_circuit))
-    return ReLUCircuits(w, b)
-
-
-def rotation_relu_circuits(angles: np.ndarray, n_layers: int) -> ReLUCircuits:
-    """The post's d = 4 rotation circuits (cisim.circuits) as generic ReLU circuits: w_t and b every layer."""
-    from ..circuits import RotationCircuits
-
-    rot = RotationCircuits(np.asarray(angles, dtype=np.float64))
-    w = np.repeat(rot.weights()[:, None], n_layers, axis=1)
-    b = np.broadcast_to(rot.bias, (rot.n_circuits, n_layers, rot.d_circuit)).copy()
-    return ReLUCircuits(w, b)
+EXACT = 1e-5  # a read-out within this (absolute) of the circuit's forward pass is exact; beyond it, broken
+CATEGORIES = ("disjoint", "same_i", "same_j", "crossed")
 
 
 def state_bound(circuits: ReLUCircuits, input_bound: float) -> np.ndarray:
@@ -98,18 +64,17 @@ def state_bound(circuits: ReLUCircuits, input_bound: float) -> np.ndarray:
     return np.array(bounds)
 
 
-# ---------------------------------------------------------------- the large network
 def roles(layer: int) -> tuple[str, str]:
-    """(source index, destination index) of layer k = 1..L: odd k reads block i and writes block j."""
+    """(source index, destination index) of layer k = 1..L: odd k reads group i and writes group j."""
     return ("i", "j") if layer % 2 else ("j", "i")
 
 
 @dataclass(frozen=True)
 class PingPong:
-    """A ping-pong network for T = n² circuits (block representation of its weights).
+    """A ping-pong network for T = n² circuits, n = n_groups (block representation of its weights).
 
     compute : float64 (L, n, n, d, d), compute[k−1, dst, src] = the d×d weight block dst ← src.
-    bias_table : float64 (L, n, n, d), bias_table[k−1, src, dst] = what one-hot(src) adds to block dst.
+    bias_table : float64 (L, n, n, d), bias_table[k−1, src, dst] = what one-hot(src) adds to group dst.
     mask_strength : B.   mask : "linear" or "offset".
     """
 
@@ -123,7 +88,8 @@ class PingPong:
         return int(self.compute.shape[0])
 
     @property
-    def n_blocks(self) -> int:
+    def n_groups(self) -> int:
+        """n = D/d, the number of groups of d compute neurons."""
         return int(self.compute.shape[1])
 
     @property
@@ -132,22 +98,22 @@ class PingPong:
 
     @property
     def d_model(self) -> int:
-        return self.n_blocks * self.d_circuit
+        return self.n_groups * self.d_circuit
 
     @property
     def n_circuits(self) -> int:
-        return self.n_blocks**2
+        return self.n_groups**2
 
     @property
     def width(self) -> int:
         """D(1 + 2/d): compute neurons plus the two one-hot vectors."""
-        return self.d_model + 2 * self.n_blocks
+        return self.d_model + 2 * self.n_groups
 
     def pair(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(i, j) of circuits t = i·n + j."""
-        return np.divmod(np.asarray(t), self.n_blocks)
+        return np.divmod(np.asarray(t), self.n_groups)
 
-    def output_block(self, t: np.ndarray) -> np.ndarray:
+    def output_group(self, t: np.ndarray) -> np.ndarray:
         i, j = self.pair(t)
         return j if self.n_layers % 2 else i
 
@@ -157,13 +123,13 @@ class PingPong:
         L, n, _, d, _ = self.compute.shape
         return np.ascontiguousarray(self.compute.transpose(0, 2, 4, 1, 3).reshape(L, n, d, n * d))
 
-    def forward(self, x_blocks: np.ndarray, onehot_i: np.ndarray, onehot_j: np.ndarray) -> list[np.ndarray]:
-        """Compute-neuron states (bs, n, d) of layers 0..L for inputs x_blocks (bs, n, d) and the
+    def forward(self, x_groups: np.ndarray, onehot_i: np.ndarray, onehot_j: np.ndarray) -> list[np.ndarray]:
+        """Compute-neuron states (bs, n, d) of layers 0..L for inputs x_groups (bs, n, d) and the
         one-hot inputs (bs, n) (several entries for z > 1). The one-hots pass through unchanged."""
-        bs, n, d = x_blocks.shape
+        bs, n, d = x_groups.shape
         B = self.mask_strength
         oh = {"i": np.maximum(onehot_i, 0.0), "j": np.maximum(onehot_j, 0.0)}
-        h = np.asarray(x_blocks, dtype=np.float64)
+        h = np.asarray(x_groups, dtype=np.float64)
         out = [h]
         for k in range(1, self.n_layers + 1):
             src, dst = roles(k)
@@ -182,22 +148,22 @@ class PingPong:
                 pre -= B * (oh[dst].sum(-1)[:, None] - oh[dst])[:, :, None]
             else:
                 pre += B * (oh[dst] - 1.0)[:, :, None]
-            rows, blocks = np.nonzero(h.any(axis=-1))
-            order = np.argsort(blocks, kind="stable")
-            rows, blocks = rows[order], blocks[order]
-            starts = np.flatnonzero(np.r_[True, blocks[1:] != blocks[:-1]]) if blocks.size else np.zeros(0, dtype=int)
+            rows, groups = np.nonzero(h.any(axis=-1))
+            order = np.argsort(groups, kind="stable")
+            rows, groups = rows[order], groups[order]
+            starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]]) if groups.size else np.zeros(0, dtype=int)
             cols = self._columns[k - 1]
             flat = pre.reshape(bs, n * d)
-            for a, b in zip(starts, np.r_[starts[1:], blocks.size]):
+            for a, b in zip(starts, np.r_[starts[1:], groups.size]):
                 sel = rows[a:b]
-                flat[sel] += np.einsum("gb,bm->gm", h[sel, blocks[a]], cols[blocks[a]])  # BLAS is slow at inner size d
+                flat[sel] += np.einsum("gb,bm->gm", h[sel, groups[a]], cols[groups[a]])  # BLAS is slow at inner size d
             h = np.maximum(pre, 0.0, out=pre)
             out.append(h)
         return out
 
     def dense_weights(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """The full (width × width) weight matrices and bias vectors, neuron order
-        [compute (block-major), one-hot(i), one-hot(j)]. For checks at small sizes."""
+        [compute (group-major), one-hot(i), one-hot(j)]. For checks at small sizes."""
         L, n, _, d, _ = self.compute.shape
         D, width, B = n * d, self.width, self.mask_strength
         off = {"i": D, "j": D + n}
@@ -207,7 +173,7 @@ class PingPong:
             W = np.zeros((width, width))
             W[:D, :D] = self.compute[k - 1].transpose(0, 2, 1, 3).reshape(D, D)
             W[:D, off[src] : off[src] + n] = self.bias_table[k - 1].transpose(1, 2, 0).reshape(D, n)
-            eye = np.repeat(np.eye(n), d, axis=0)  # (D, n): block b ↔ one-hot entry b
+            eye = np.repeat(np.eye(n), d, axis=0)  # (D, n): group g ↔ one-hot entry g
             W[:D, off[dst] : off[dst] + n] += -B * (1.0 - eye) if self.mask == "linear" else B * eye
             W[D:, D:] = np.eye(2 * n)
             bias = np.zeros(width)
@@ -217,11 +183,11 @@ class PingPong:
             biases.append(bias)
         return weights, biases
 
-    def dense_forward(self, x_blocks: np.ndarray, onehot_i: np.ndarray, onehot_j: np.ndarray) -> list[np.ndarray]:
+    def dense_forward(self, x_groups: np.ndarray, onehot_i: np.ndarray, onehot_j: np.ndarray) -> list[np.ndarray]:
         """Same as `forward`, by dense matrix products (O(bs·width²) per layer)."""
-        bs, n, d = x_blocks.shape
-        A = np.concatenate([x_blocks.reshape(bs, n * d), onehot_i, onehot_j], axis=1)
-        out = [np.asarray(x_blocks, dtype=np.float64)]
+        bs, n, d = x_groups.shape
+        A = np.concatenate([x_groups.reshape(bs, n * d), onehot_i, onehot_j], axis=1)
+        out = [np.asarray(x_groups, dtype=np.float64)]
         for W, b in zip(*self.dense_weights()):
             A = np.maximum(A @ W.T + b, 0.0)
             out.append(A[:, : n * d].reshape(bs, n, d))
@@ -243,17 +209,17 @@ class PingPong:
         }
 
 
-def build(circuits: ReLUCircuits, n_blocks: int, mask: str = "linear", input_bound: float = 1.0, safety: float = 2.0) -> PingPong:
-    """The ping-pong network of T = n_blocks² circuits (circuit t = (i, j), t = i·n + j).
+def build(circuits: ReLUCircuits, n_groups: int, mask: str = "linear", input_bound: float = 1.0, safety: float = 2.0) -> PingPong:
+    """The ping-pong network of T = n_groups² circuits (circuit t = (i, j), t = i·n + j).
 
     B = safety·(1 + max over layers of the largest pre-activation any circuit's weights and
-    bias can produce from a state within `state_bound`): every masked block is ≤ 0 for inputs
+    bias can produce from a state within `state_bound`): every masked group is ≤ 0 for inputs
     with ‖x‖_∞ ≤ input_bound (a worst-case bound, computed from the circuits).
     """
     if mask not in MASKS:
         raise ValueError(f"mask={mask!r} is not allowed: one of {', '.join(MASKS)}")
     T, L, d, _ = circuits.weights.shape
-    n = n_blocks
+    n = n_groups
     if T != n * n:
         raise ValueError(f"ping-pong needs T = (D/d)² = {n * n} circuits, got {T}")
     i, j = np.divmod(np.arange(T), n)
@@ -268,16 +234,26 @@ def build(circuits: ReLUCircuits, n_blocks: int, mask: str = "linear", input_bou
     return PingPong(compute, bias_table, float(safety * (1.0 + reach)), mask)
 
 
+def group_of(net: PingPong, t: np.ndarray, layer: int) -> np.ndarray:
+    """The group holding circuit t's state after layer `layer` (layer 0: group i)."""
+    i, j = net.pair(t)
+    if layer == 0:
+        return i
+    return j if roles(layer)[1] == "j" else i
+
+
+# ---------------------------------------------------------------- inputs
 def single_inputs(net: PingPong, circuits: np.ndarray, h0: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Network inputs for one active circuit per sample: x in block i, one-hot(i), one-hot(j)."""
+    """Network inputs for one active circuit per sample: x in group i, one-hot(i), one-hot(j)."""
     return multi_inputs(net, np.asarray(circuits)[:, None], np.asarray(h0)[:, None])
 
 
 def multi_inputs(net: PingPong, circuits: np.ndarray, h0: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Inputs for z active circuits per sample, circuits (bs, z), h0 (bs, z, d): every circuit
-    writes its x into its block i (adding up when blocks coincide) and its one-hot entries."""
+    writes its x into its group i (adding up when groups coincide) and its one-hot entries.
+    Returns x (bs, n, d), one-hot(i) (bs, n), one-hot(j) (bs, n)."""
     bs, z = circuits.shape
-    n, d = net.n_blocks, net.d_circuit
+    n, d = net.n_groups, net.d_circuit
     i, j = net.pair(circuits)
     x = np.zeros((bs, n, d))
     oh_i, oh_j = np.zeros((bs, n)), np.zeros((bs, n))
@@ -286,3 +262,29 @@ def multi_inputs(net: PingPong, circuits: np.ndarray, h0: np.ndarray) -> tuple[n
     np.add.at(oh_i, (rows, i.ravel()), 1.0)
     np.add.at(oh_j, (rows, j.ravel()), 1.0)
     return x, oh_i, oh_j
+
+
+# ---------------------------------------------------------------- two active circuits
+def categorize(net: PingPong, t: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Sharing class (index into CATEGORIES) of ordered pairs (t, u), t ≠ u."""
+    it, jt = net.pair(t)
+    iu, ju = net.pair(u)
+    cat = np.zeros(np.shape(t), dtype=np.int64)  # disjoint
+    crossed = (iu == jt) | (ju == it)
+    cat[crossed] = 3
+    cat[(it == iu) & (jt != ju)] = 1
+    cat[(jt == ju) & (it != iu)] = 2
+    return cat
+
+
+def prevalence(n: int) -> dict:
+    """Exact fraction of the T(T − 1) ordered pairs in each sharing class (module docstring), n = n_groups."""
+    T = n * n
+    off, diag = n * n - n, n
+    counts = {
+        "same_i": T * (n - 1),
+        "same_j": T * (n - 1),
+        "crossed": off * (2 * n - 3),
+        "disjoint": off * (n - 2) ** 2 + diag * (n - 1) ** 2,
+    }
+    return {k: v / (T * (T - 1)) for k, v in counts.items()}
