@@ -25,7 +25,7 @@ def import_closure(entry_script, package_dir, root=".") -> list[str]:
     `templates/` folder beside a module of the closure belong to it (they are read when it runs).
 
     Returns the files' paths relative to `root` (POSIX form), sorted, e.g. ["src/cisim/__init__.py",
-    "src/cisim/forward.py", ...]; an empty list when the script imports nothing from the package.
+    "src/cisim/simulate/run.py", ...]; an empty list when the script imports nothing from the package.
     """
     package_dir = Path(package_dir).resolve()
     found: set[Path] = set()

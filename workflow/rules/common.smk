@@ -31,7 +31,7 @@ def code_inputs(script):
     """The src/cisim/ files job script workflow/scripts/<script>.py imports, transitively (cisim.sources).
 
     A rule lists them as `code=` inputs so editing any of them reruns its jobs; sorted paths relative
-    to the repository root, e.g. "src/cisim/forward.py". Rules are named after their scripts.
+    to the repository root, e.g. "src/cisim/simulate/run.py". Rules are named after their scripts.
     """
     root = Path(workflow.basedir)
     return cisim_sources.import_closure(root / "workflow/scripts" / f"{script}.py", root / "src/cisim", root=root)

@@ -17,7 +17,7 @@ results, diagnostics, backend = simulate_point(cfg, allocations)
 attrs = datasets.provenance(snakemake.params.cfg, backend=backend, rule="simulate")
 times = {f"seed{s}_z{z}": round(r.seconds, 3) for (s, z), r in results.items()}
 attrs.update(wall_time_seconds=round(sum(times.values()), 3), wall_times_json=json.dumps(times))
-# which weight-layer path ran (cisim.forward): dense, structured or mixed, and why, per seed and z
+# which weight-layer path ran (cisim.simulate.operators): dense, structured or mixed, and why, per seed and z
 attrs.update(forward=",".join(sorted({r.forward for r in results.values()})),
              forward_json=json.dumps({f"seed{s}_z{z}": {"forward": r.forward, "detail": r.forward_detail, "readout": r.readout,
                                                         "batch_size": r.batch_size} for (s, z), r in results.items()}))
