@@ -83,6 +83,7 @@ def test_answers_state_the_facts_in_order_and_the_page_words_them(summary):
     assert words[8].startswith("At D = 1000, L = 4, z = 1/2/3/4, the false-on criterion alone allows T* = baseline ≥ 1000/≥ 1000/")
     assert words[8].endswith("the error criterion alone allows baseline 300/200/100/< 25; redundant k=3, independent 400/150/105/50.")
     assert page.sentence(facts["redundancy"][0]) == "Baseline, transversal, D = 1000, L = 4, z = 1: S = 4: 350 [340, 360]; S = 6: 300 [280, 320]."
+    assert page.sentence(facts["redundancy"][1]) == "Baseline, D = 1000, S = 6, L = 4, z = 1: prime_step: 280 [270, 290]; transversal: 300 [280, 320]."
 
 
 def test_ratio_words():

@@ -37,4 +37,6 @@ def test_designs_page_is_published(designs_run):
     page = (designs_run / "reports/designs_tiny/designs/index.html").read_text()
     assert "Answers, generated from the data" in page and "redundant k=3, independent" in page
     assert "Fair comparison: neurons, parameters and depth" in page and "data:image/png;base64," in page
+    # the S and allocation comparisons at the study's report.designs_d_model / designs_n_layers
+    assert "Baseline, transversal, D = 400, L = 3, z = 2: S = 4: " in page and "D = 400, L = 3, random_subsets, S = 6" in page
     assert (designs_run / "reports/designs_tiny/designs/frontier.png").stat().st_size > 10_000

@@ -45,7 +45,12 @@ def ratio(row) -> str:
 
 
 def sentence(fact: dict) -> str:
-    """One fact of `analysis.designs.answers` in words."""
+    """One fact of `analysis.designs.answers` in words, as a sentence (capital first letter)."""
+    text = _words(fact)
+    return text[0].upper() + text[1:]
+
+
+def _words(fact: dict) -> str:
     kind, p = fact["kind"], designs.pretty
     if kind == "compare":
         parts = "; ".join(f"{p(d)}: {capacity(r)} ({ratio(r)})" for d, r in fact["rows"])
