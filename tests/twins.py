@@ -21,7 +21,7 @@ import numpy as np
 from cisim import datasets, metrics
 
 REFERENCE = Path(__file__).with_name("data") / "twins.json"
-SKIP = {"n_samples"}  # a sample count, not a result (the same config gives the same count anyway)
+SKIP = {"n_samples", "seconds"}  # a sample count and a timing: not results
 # What each study leaves behind, relative to the run's folder.
 OUTPUTS = {
     "tiny": ["data/tiny/summary.nc"],
