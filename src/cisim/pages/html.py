@@ -69,7 +69,8 @@ def figure(png: bytes, caption: str, name: str = "") -> Markup:
 
 
 def render(template: str, **context) -> str:
-    """Render `templates/<template>` with the shared filters (`f`: fmt, `thr`: fmt_threshold)."""
+    """Render `templates/<template>` with the shared formatting functions in its context (call
+    `{{ f(x) }}` for `fmt`, `{{ thr(x) }}` for `fmt_threshold`)."""
     return ENV.get_template(template).render(f=fmt, thr=fmt_threshold, **context)
 
 
