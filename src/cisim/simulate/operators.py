@@ -126,7 +126,7 @@ class DenseOperator:
         self.xp = xp
         self.W = xp.asarray(dense_matrix(item, dtype))
 
-    def __call__(self, X, gathered=None):
+    def __call__(self, X):
         return self.xp.matmul(self.W, X)
 
 
@@ -282,8 +282,8 @@ class StructuredOperator:
         g = self.gather(X)
         return self._scatter(X, g), (self.channels(g) if want_channels else None)
 
-    def __call__(self, X, gathered=None):
-        return self._scatter(X, self.gather(X) if gathered is None else gathered)
+    def __call__(self, X):
+        return self._scatter(X, self.gather(X))
 
     def _scatter(self, X, g):
         xp = self.xp

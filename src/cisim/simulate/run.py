@@ -41,16 +41,17 @@ from .truth import inactive_mask, listing, trajectory_truth, true_states
 
 @dataclass
 class Result:
-    """Per-layer metrics (see `metrics`), example trajectories, and how the run went."""
+    """Per-layer metrics (`cisim.metrics`, arrays over circuit layers 0..L), example trajectories,
+    and how the run went."""
 
     metrics: dict
     x_true: np.ndarray  # (n_trajectories, L+1, 2): first active circuit of the first samples
     x_est: np.ndarray  # (n_trajectories, L+1, 2): its read-out
     n_samples: int
-    readout: str
+    readout: str  # read-out strategy of circuit layer 1: dense or gather (none without layers)
     seconds: float
     forward: str = "dense"  # weight-layer path that ran: dense, structured, mixed (or none)
-    forward_detail: str = ""  # per layer: path and why
+    forward_detail: str = ""  # per weight layer W^1..W^{N−1}: path and why
     backend: str = "numpy"  # array namespace the forward pass ran on
     batch_size: int = 0  # samples per forward batch actually used
 
