@@ -101,6 +101,11 @@ class ReportConf:
     through_layer: int = checked(4, ge=1)  # last layer the thresholds must hold at
     main_point: str = "main"  # grid whose (single) point is the main network of Figs 1–7
     scaling_grid: str = "scaling"  # grid behind the T(d/D)² panels of Figs 8–11
+    designs_allocation: str = checked("transversal", choices=_registry("allocation", "ALLOCATORS"))  # designs page: allocation the designs are compared at
+    designs_redundancy: int = checked(6, ge=1)  # designs page: S the designs are compared at
+    designs_d_model: int = checked(1000, ge=1)  # designs page: D of the allocation and S comparisons
+    designs_n_layers: int = checked(4, ge=1)  # designs page: L of the allocation and S comparisons
+    designs_n_active: int = checked(2, ge=1)  # designs page: z of the per-layer curves at matched settings
 
 
 @dataclass
