@@ -76,7 +76,9 @@ def test_theory_threshold_solves_eq_6_55():
 def test_scaling_tiny_study_builds_its_page(tmp_path):
     """The whole scaling pipeline in miniature (about a minute on two cores)."""
     from .pipeline import copy_workflow, smk
+    from .twins import differences
 
     smk(copy_workflow(tmp_path), "scaling", "--config", "study=scaling_tiny")
     page = (tmp_path / "reports/scaling_tiny/scaling/index.html").read_text()
     assert "per doubling of D" in page and "What ran" in page
+    assert differences("scaling_tiny", tmp_path) == []  # the same numbers as recorded (tests/twins.py)

@@ -6,6 +6,7 @@ import pytest
 import xarray as xr
 
 from .pipeline import copy_workflow, smk
+from .twins import differences
 
 pytestmark = pytest.mark.slow
 DESIGN_LABELS = {
@@ -31,6 +32,7 @@ def test_every_design_runs_and_the_frontier_covers_it(designs_run):
     base = frontier[(frontier.design == "baseline") & (frontier.allocation == "transversal") & (frontier.redundancy == 6)]
     assert (base.ratio.dropna() == 1.0).all() and len(base) == 2
     assert set(frontier.redundancy) == {4, 6}
+    assert differences("designs_tiny", designs_run) == []  # the same numbers as recorded (tests/twins.py)
 
 
 def test_designs_page_is_published(designs_run):

@@ -7,6 +7,7 @@ import pytest
 import xarray as xr
 
 from .pipeline import copy_workflow, smk
+from .twins import differences
 
 pytestmark = pytest.mark.slow
 
@@ -26,6 +27,7 @@ def test_pingpong_tiny_study_runs_end_to_end(workdir):
     case = xr.load_dataset(workdir / "data/pingpong_tiny/pingpong/random-D256-d16-L4.nc")
     assert float(case.max_error.max()) <= 1e-5 and float(case.max_leakage.max()) == 0.0
     assert float(case.z2_broken_fraction.sel(mask="linear", category="all").item()) > 0.9
+    assert differences("pingpong_tiny", workdir) == []  # the same numbers as recorded (tests/twins.py)
 
 
 def test_dynamic_tiny_study_runs_end_to_end(workdir):
@@ -36,6 +38,7 @@ def test_dynamic_tiny_study_runs_end_to_end(workdir):
     assert {r["n_active"] for r in numbers["capacity"]} == {1, 2}
     assert numbers["routings"] and numbers["active_counts"]
     assert (workdir / "reports/dynamic_tiny/dynamic/index.html").stat().st_size > 10_000
+    assert differences("dynamic_tiny", workdir) == []  # the same numbers as recorded (tests/twins.py)
     # routed z = 1 stays exact at layer 1 (the input layer)
     dyn = summary.where(summary.design == "cross_circuit", drop=True)
     assert float(dyn.mse_x_active.sel(n_active=1, layer=1).max()) < 1e-6

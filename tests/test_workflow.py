@@ -10,6 +10,7 @@ import pytest
 import xarray as xr
 
 from .pipeline import clone, planned_jobs, smk
+from .twins import differences
 
 pytestmark = pytest.mark.slow
 
@@ -31,6 +32,7 @@ def test_tiny_study_runs_end_to_end(tiny_run):
     assert float(summary.mse_x_active.sel(n_active=1, layer=1).max()) < 1e-6
     assert (tiny_run / "reports/tiny/index.html").stat().st_size > 10_000
     assert list((tiny_run / "reports/tiny/figures").glob("*.png"))
+    assert differences("tiny", tiny_run) == []  # the same numbers as recorded (tests/twins.py)
 
 
 def test_report_zip_is_published_without_warnings(tiny_run):

@@ -214,7 +214,7 @@ def capped_weights(
 # ---------------------------------------------------------------- structured (no D² memory)
 # `StructuredLayer` keeps the layer of `capped_weights` as W = Σ_ij w̄_ij 𝒲^{ij} + (1/S) Σ_t Δw_t ⊗
 # e_t e_tᵀ, with 𝒲^{ij} = (1/S + χ_ij)·C^{ij} − χ_ij·𝟙𝟙ᵀ, so that the forward pass can apply it at a
-# cost ∝ T·S·d² per sample (cisim.forward) and a D = 65,536 network never allocates D².
+# cost ∝ T·S·d² per sample (cisim.simulate.operators) and a D = 65,536 network never allocates D².
 class StructuredLayer:
     """One capped weight layer (post eq 5.20) kept structured; `dense()` is `capped_weights`.
 

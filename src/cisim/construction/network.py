@@ -184,7 +184,7 @@ class LazyWeights(Sequence):
     (D, D) ndarrays (exactly `capped_weights`); slices and `+` with tuples give LazyWeights again.
     Items are `StructuredLayer`s or dense ndarrays; nothing of size D² is kept, so a network
     with D = 65,536 can be assembled and simulated by the structured forward pass
-    (cisim.forward) while the dense matrices are never formed.
+    (cisim.simulate.operators) while the dense matrices are never formed.
     """
 
     def __init__(self, layers):
