@@ -124,3 +124,48 @@ def test_the_readme_layout_names_every_module_and_package():
 def test_ping_pong_is_not_a_package_of_its_own():
     assert not (PKG / "pingpong").exists()
     assert (ROOT / "docs" / "architecture.md").is_file()
+
+
+NEW_DESIGN = '''"""`twin_baseline`: the post's construction under another name (a registry check)."""
+
+from dataclasses import dataclass
+
+from . import baseline
+from ..schema import DesignConf
+
+
+@dataclass
+class Options(DesignConf):
+    name: str = "twin_baseline"  # the baseline, registered a second time
+
+
+DESIGN = baseline.DESIGN._replace(Options=Options, summary="the baseline under another name")
+'''
+
+
+@pytest.mark.slow
+def test_a_new_design_is_one_module_and_one_yaml(tmp_path):
+    """In a copy of the workflow: the two files make a design the config accepts, the simulation
+    runs and the rules follow (its module is a code input of allocate and simulate)."""
+    import subprocess
+    import sys
+
+    from .pipeline import copy_workflow, environment, planned_jobs, smk
+
+    work = copy_workflow(tmp_path)
+    (work / "src/cisim/construction/twin_baseline.py").write_text(NEW_DESIGN)
+    (work / "conf/design/twin_baseline.yaml").write_text("defaults: [base_twin_baseline]\n")
+    check = ("from cisim import config, construction, simulate\n"
+             "cfg = config.compose('tiny', ['design=twin_baseline'])\n"
+             "p = config.expand_points(cfg)[0]\n"
+             "assert p['design'] == 'twin_baseline', p['design']\n"
+             "spec = construction.NetworkSpec.from_point(p)\n"
+             "circuits, net = construction.build(spec, seed=0)\n"
+             "same = construction.build(construction.NetworkSpec.from_point({**p, 'design': 'baseline'}), seed=0)[1]\n"
+             "assert (net.weights[1] == same.weights[1]).all() and (net.bias == same.bias).all()\n")
+    proc = subprocess.run([sys.executable, "-c", check], cwd=work, env=environment(work), capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    plan = smk(work, "-n", "--config", "study=tiny", "overrides=[design=twin_baseline]", "--", "gather")
+    assert planned_jobs(plan.stdout)["simulate"] == 5
+    inputs = smk(work, "-n", "-p", "--config", "study=tiny", "overrides=[design=twin_baseline]", "--", "gather").stdout
+    assert "src/cisim/construction/twin_baseline.py" in inputs

@@ -71,6 +71,13 @@ def test_templates_beside_a_module_of_the_closure_are_inputs(package):
     assert "e/templates/page.html.j2" not in closure(package, "import pkg.d\n")
 
 
+def test_a_package_that_lists_its_modules_imports_all_of_them(package):
+    write_tree(package, {"src/pkg/e/__init__.py": "import importlib, pkgutil\n"
+                         "MODS = [importlib.import_module(f'{__name__}.{m.name}') for m in pkgutil.iter_modules(__path__)]\n",
+                         "src/pkg/e/other.py": "from .. import d\n"})
+    assert closure(package, "import pkg.e\n") == ["__init__.py", "d.py", "e/__init__.py", "e/deep.py", "e/other.py"]
+
+
 def test_simulate_closure_holds_the_forward_path_not_the_pages():
     files = import_closure(ROOT / "workflow/scripts/simulate.py", ROOT / "src/cisim", root=ROOT)
     needed = ("__init__.py", "simulate/operators.py", "simulate/run.py", "construction/capped.py")

@@ -22,7 +22,9 @@ def import_closure(entry_script, package_dir, root=".") -> list[str]:
     (`from . import a`, `from ..a import b`). Importing `pkg.a.b` also executes `pkg/__init__.py` and
     `pkg/a/__init__.py` (Python reference, "The import system" §5.4.2 Submodules). The package name
     is `package_dir`'s directory name; imports of other packages are ignored. The files of a
-    `templates/` folder beside a module of the closure belong to it (they are read when it runs).
+    `templates/` folder beside a module of the closure belong to it (they are read when it runs),
+    and a package `__init__.py` that lists its folder with `pkgutil.iter_modules` imports every
+    module beside it.
 
     Returns the files' paths relative to `root` (POSIX form), sorted, e.g. ["src/cisim/__init__.py",
     "src/cisim/simulate/run.py", ...]; an empty list when the script imports nothing from the package.
@@ -32,6 +34,11 @@ def import_closure(entry_script, package_dir, root=".") -> list[str]:
     todo = [(Path(entry_script).resolve(), None)]  # (file, its package's dotted name); the script has none
     while todo:
         path, package = todo.pop()
+        if path.name == "__init__.py" and b"pkgutil.iter_modules" in path.read_bytes():
+            for sibling in sorted(path.parent.glob("*.py")):  # a package that imports its own modules by listing them
+                if sibling not in found:
+                    found.add(sibling)
+                    todo.append((sibling, package))
         for name in _imported_names(path, package):
             parts = name.split(".")
             if parts[0] != package_dir.name:

@@ -17,15 +17,18 @@ weights and χ). docs/designs.md and docs/cross_circuit.md describe the alternat
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 from ..seeds import streams
-from . import baseline, carried_indicators, cross_circuit, indicator_cleanup, indicator_share, redundant_indicators
 from .capped import CHI_CONVENTIONS
 from .network import Design, Network, NetworkSpec
 
-DESIGNS = {
-    module.DESIGN.name: module.DESIGN
-    for module in (baseline, cross_circuit, redundant_indicators, indicator_share, carried_indicators, indicator_cleanup)
-}
+# A design is a module of this package that exports DESIGN: adding one is a module and its YAML.
+# (`cisim.sources` counts every module of a package that lists itself with pkgutil.iter_modules
+# as imported by it, so the rules' code inputs still follow every design.)
+_MODULES = [importlib.import_module(f"{__name__}.{m.name}") for m in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name)]
+DESIGNS: dict[str, Design] = {m.DESIGN.name: m.DESIGN for m in _MODULES if isinstance(getattr(m, "DESIGN", None), Design)}
 
 
 def get_design(name: str) -> Design:
