@@ -8,7 +8,7 @@ import pytest
 import xarray as xr
 
 from cisim import datasets
-from cisim.analysis import frontier
+from cisim.analysis import frontier, stats
 
 REPORT = {"mse_threshold": 0.1, "false_on_threshold": 1e-3}
 TS = [100, 200, 400, 800]
@@ -79,14 +79,14 @@ def test_summary_mean_ci_and_ratio(result):
     _, summary = result
     b = summary[summary.design == "baseline"].iloc[0]
     vals = np.array([400.0, 200.0, 800.0])
-    half = 4.303 * vals.std(ddof=1) / math.sqrt(3)
+    half = stats.t975(2) * vals.std(ddof=1) / math.sqrt(3)
     assert b.capacity == pytest.approx(vals.mean()) and b.capacity_hi - b.capacity == pytest.approx(half)
     assert b.status == "lower_bound" and b.ratio == pytest.approx(1.0)
     r = summary[summary.design != "baseline"].iloc[0]
     assert r.capacity == pytest.approx(np.mean([200.0, 200.0, 800.0]))
     assert r.ratio == pytest.approx(r.capacity / b.capacity)
     paired = np.array([200 / 400, 200 / 200, 800 / 800])
-    assert r.ratio_lo == pytest.approx(paired.mean() - 4.303 * paired.std(ddof=1) / math.sqrt(3))
+    assert r.ratio_lo == pytest.approx(paired.mean() - stats.t975(2) * paired.std(ddof=1) / math.sqrt(3))
     assert frontier.format_capacity(r) == "≥ 400"
 
 

@@ -69,7 +69,7 @@ COORDS = {
     "point": ("simulation point: grid and network", ""),
     "grid": ("sweep grid the point belongs to", ""),
     "design": ("large-network design", ""),
-    "allocation": ("neuron allocation design", ""),
+    "allocation": ("neuron allocation (allocator)", ""),
     "d_model": ("large-network width D", "1"),
     "n_circuits": ("number of small circuits T", "1"),
     "redundancy": ("large neurons per small-circuit neuron S", "1"),

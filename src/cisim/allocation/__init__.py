@@ -52,7 +52,7 @@ __all__ = [
 
 
 class CapacityError(ValueError):
-    """More circuits were requested than an allocation design can place."""
+    """More circuits were requested than an allocator can place."""
 
 
 @dataclass(frozen=True)
