@@ -16,6 +16,9 @@ def test_every_tiny_study_is_recorded():
 def test_a_fingerprint_agrees_with_itself_and_catches_changes():
     ref = RECORDED["tiny"]
     assert compare(ref, copy.deepcopy(ref)) == []
+    grown = copy.deepcopy(ref)
+    grown["data/tiny/summary.nc"]["a_new_metric"] = {"count": 1, "nan": 0, "inf": 0, "sum": 1.0, "abs": 1.0, "w0": 1.0, "w1": 1.0}
+    assert compare(ref, grown) == []  # a variable added later is a new result, not a change
     moved = copy.deepcopy(ref)
     stats = moved["data/tiny/summary.nc"]["mse_x_active"]
     stats["w0"] += 1e-3 * stats["abs"]  # one value changed by 0.1 % of the variable's scale
