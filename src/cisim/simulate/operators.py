@@ -43,6 +43,10 @@ FORWARD_CHOICES = ("auto", DENSE, STRUCTURED)
 GEMM_RATE = 1.15e11  # float32 GEMM flop/s (float64: half)
 GATHER_RATE = 1.0e9  # gathered-and-accumulated elements per second (take + add), float32
 ELEMENT_RATE = 4.0e9  # other elementwise operations per second (mixing, bias, ReLU)
+# The read-out gathers whole rows of a feature-major batch (contiguous copies), faster per element
+# than a structured layer's scattered gathers: benchmarks/readout.py measured 1.4–3.0e9 elements/s
+# (AMD EPYC, one thread), where the (T × n) 0/1 GEMM ran at ≈ 75 GFLOP/s and never won.
+ROW_GATHER_RATE = 2.0e9
 TILE_BYTES = 512 * 2**10  # row tiles of gathers and sums stay in the L2 cache
 # Dense weights of one network (all layers, in the simulation dtype) above this never take the
 # dense path: override with CISIM_DENSE_BUDGET_GB.

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..construction.layout import block_offsets
-from .operators import GATHER_RATE, GEMM_RATE, combine, gather_sum, tile_rows, tiled
+from .operators import GEMM_RATE, ROW_GATHER_RATE, combine, gather_sum, tile_rows, tiled
 
 GEMM_BUDGET_BYTES = 256 * 2**20  # read-out matrices above this use the gather strategy
 
@@ -56,7 +56,7 @@ class ChannelReadout:
         itemsize = np.dtype(dtype).itemsize
         gemm_bytes = (1 if self.shared else d) * n * T * itemsize
         if strategy == "auto":
-            gather_cost = n_src * T * S / GATHER_RATE
+            gather_cost = n_src * T * S / ROW_GATHER_RATE
             dense_cost = 2.0 * n_src * T * n / (GEMM_RATE * 4 / itemsize)
             strategy = "dense" if dense_cost < gather_cost and gemm_bytes <= GEMM_BUDGET_BYTES else "gather"
         self.strategy = strategy
