@@ -6,7 +6,7 @@ Layout of a run file (one per simulation point, all its seeds and z values):
     coords  point (label), grid, design, allocation, d_model, n_circuits, redundancy, n_layers,
             chi_scale, superposition_load (along point); seed; n_active; layer; block
     vars    the per-layer metrics of `cisim.metrics` (point, seed, n_active, layer),
-            active_fraction (… layer, block), x_true / x_est (… trajectory, layer, component),
+            active_fraction and active_neurons (… layer, block), x_true / x_est (… trajectory, layer, component),
             allocation diagnostics (point, seed), n_samples and diverged (point, seed, n_active)
     attrs   provenance (config JSON and sha256, git commit and dirty flag, backend, versions),
             chi_convention (post or published: which circuit pairs χ balances, docs/reproduction.md),
@@ -55,6 +55,10 @@ VARIABLES = {  # name: (long_name, units)
     "failed_rotation_rate": ("fraction of active circuits with vector error >= 1", "1"),
     "nonfinite_count": ("number of NaN or Inf activations", "1"),
     "active_fraction": ("fraction of large-network neurons above 1e-4", "1"),
+    "active_neurons": ("mean number of large-network neurons above 1e-4 per sample", "1"),
+    "any_false_on_rate": ("fraction of samples with at least one inactive circuit read as on", "1"),
+    "any_false_off_rate": ("fraction of samples with at least one active circuit read as off", "1"),
+    "seizure_rate": ("fraction of samples with at least one circuit read as on or off wrongly", "1"),
     "x_true": ("true rotated vector of the first active circuit", "1"),
     "x_est": ("read-out of the rotated vector of the first active circuit", "1"),
     "n_samples": ("number of sampled forward passes", "1"),
@@ -224,7 +228,7 @@ def run_to_dataset(point: dict, label: str, results: dict, allocation_summary: d
     data = {}
     for key in first.metrics:
         stack = np.stack([np.stack([results[(s, z)].metrics[key] for z in zs]) for s in seeds])[None]
-        dims = ("point", "seed", "n_active", "layer") + (("block",) if key == "active_fraction" else ())
+        dims = ("point", "seed", "n_active", "layer") + (("block",) if np.ndim(first.metrics[key]) == 2 else ())
         data[key] = (dims, stack)
     longest = max(max(r.x_true.shape[0], r.x_est.shape[0]) for r in results.values())
     n_traj = longest if n_trajectories is None else n_trajectories

@@ -12,8 +12,10 @@ Per seed, along the sorted T sweep of a group (design, allocation, D, S, L, z):
   next (failing) one — a finer estimate than the grid step (×1.5 in the designs study); when the
   working point is (near) exact (r < 0.01, e.g. a disjoint allocation) log r says nothing, and the
   interpolation is linear in (log T, r) instead;
-* `capacity_mse`, `capacity_fo` (with `status_mse`, `status_fo`): the same with one criterion
-  alone — which of the two binds (e.g. do redundant indicators keep inactive circuits off?);
+* `capacity_<suffix>` (with `status_<suffix>`), one per criterion of `analysis.criteria` whose
+  quantities the table has (`capacity_mse`, `capacity_fo`, `capacity_expected_wrong`,
+  `capacity_seizure`, `capacity_neurons`): the same with that criterion alone — which one binds
+  (e.g. do redundant indicators keep inactive circuits off?);
 * `status`: "ok"; "lower_bound" when even the largest tested T works (capacity = that T, a
   lower bound: the sweep or the allocation capacity ended first); "below_range" when the
   smallest tested T already fails (capacity NaN).
@@ -34,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from .. import datasets
-from .criteria import Criteria, margins as criteria_margins, works
+from .criteria import NAMES, SUFFIX, Criteria, margins as criteria_margins, works
 from .stats import mean_ci
 
 GROUP = ["design", "allocation", "d_model", "redundancy", "n_layers", "n_active"]
@@ -55,31 +57,46 @@ def design_label(point: str, grid: str, allocation: str) -> str:
     return rest if cut < 0 else rest[:cut]
 
 
-def table(ds, variables=("mse_x_active", "false_on_rate")) -> pd.DataFrame:
+CRITERION_VARIABLES = ("mse_x_active", "false_on_rate", "seizure_rate", "active_neurons")  # what any criterion reads
+BLOCK_VARIABLES = ("active_neurons",)  # per block: the criteria read the busiest block
+
+
+def table(ds, variables=None) -> pd.DataFrame:
     """`datasets.tidy` of per-layer metrics, one row per (point, seed, z, layer).
 
+    variables None: those of CRITERION_VARIABLES the dataset has (every criterion it can judge).
+    A per-block variable (`active_neurons`) is reduced to its busiest block (largest value).
     A summary gathered from designs of different widths d can carry a spurious `block` dimension
     on every metric (the metrics repeated along it, NaN past a design's own d); it is dropped
     here so that the frontier does not depend on how `gather` aligned the files."""
-    variables = list(variables)
+    if variables is None:
+        variables = [v for v in CRITERION_VARIABLES if v in ds.variables]
+    blocks = [v for v in variables if v in BLOCK_VARIABLES]
+    variables = [v for v in variables if v not in BLOCK_VARIABLES]
     try:
-        return datasets.tidy(ds, variables)
+        t = datasets.tidy(ds, variables)
     except ValueError:
         t = datasets.tidy(ds, variables, dims=("point", "seed", "n_active", "layer", "block"))
         t = t.dropna(subset=variables, how="all").drop(columns="block")
-        return t.drop_duplicates(subset=[c for c in t.columns if c not in variables]).reset_index(drop=True)
+        t = t.drop_duplicates(subset=[c for c in t.columns if c not in variables]).reset_index(drop=True)
+    for v in blocks:
+        b = datasets.tidy(ds, [v], dims=("point", "seed", "n_active", "layer", "block"))
+        busiest = b.groupby(["point", "seed", "n_active", "layer"], sort=True)[v].max().reset_index()  # NaN blocks skipped
+        t = t.merge(busiest, on=["point", "seed", "n_active", "layer"], how="left")
+    return t
 
 
-def margins(table: pd.DataFrame, mse_threshold: float, false_on_threshold: float) -> pd.DataFrame:
-    """One row per (group, T, seed): r, r_mse, r_fo over layers 1..L (`analysis.criteria.margins`).
+def margins(table: pd.DataFrame, criteria: Criteria) -> pd.DataFrame:
+    """One row per (group, T, seed): r and each criterion's r_<suffix> over layers 1..L
+    (`analysis.criteria.margins`).
 
-    `table`: `datasets.tidy(ds, ["mse_x_active", "false_on_rate"])` (columns point, seed,
-    n_active, layer, the metrics and every point coordinate)."""
+    `table`: `table(ds)` (columns point, seed, n_active, layer, the metrics and every point
+    coordinate)."""
     t = table.copy()
     t["design"] = [design_label(p, g, a) for p, g, a in zip(t["point"], t["grid"], t["allocation"])]
     t["d_factor"] = t["superposition_load"] / t["n_circuits"]
     keys = [*GROUP, "n_circuits", "seed"]
-    out = criteria_margins(t, Criteria(mse_threshold, false_on_threshold), keys)
+    out = criteria_margins(t, criteria, keys)
     factor = t.groupby(keys, sort=True)["d_factor"].first().reset_index()
     return out.merge(factor, on=keys, how="left")
 
@@ -104,20 +121,29 @@ def crossing(n: np.ndarray, r: np.ndarray) -> tuple[float, float, str]:
     return float(cap), float(n[last]), "ok"
 
 
-def per_seed(table: pd.DataFrame, mse_threshold: float = 0.1, false_on_threshold: float = 1e-3) -> pd.DataFrame:
-    """The frontier per (group, seed): capacity, capacity_tested, load, status."""
-    m = margins(table, mse_threshold, false_on_threshold)
+def suffixes(frame: pd.DataFrame, prefix: str) -> list[str]:
+    """The criteria suffixes (`criteria.SUFFIX`, in `criteria.NAMES` order) with a column `<prefix><suffix>`."""
+    return [SUFFIX[c] for c in NAMES if f"{prefix}{SUFFIX[c]}" in frame]
+
+
+def per_seed(table: pd.DataFrame, mse_threshold: float = 0.1, false_on_threshold: float = 1e-3,
+             criteria: Criteria | None = None) -> pd.DataFrame:
+    """The frontier per (group, seed): capacity, capacity_tested, load, status (from the applied
+    criteria), and capacity_<suffix> / status_<suffix> per criterion alone. `criteria` None: the
+    default criteria with the two thresholds given."""
+    m = margins(table, Criteria(mse_threshold, false_on_threshold) if criteria is None else criteria)
+    alone = suffixes(m, "r_")
     rows = []
     for key, g in m.groupby([*GROUP, "seed"], sort=True):
         g = g.sort_values("n_circuits")
         n = g["n_circuits"].to_numpy(float)
         cap, tested, status = crossing(n, g["r"].to_numpy(float))
-        cap_mse, _, status_mse = crossing(n, g["r_mse"].to_numpy(float))
-        cap_fo, _, status_fo = crossing(n, g["r_fo"].to_numpy(float))
         factor = float(g["d_factor"].iloc[0])
-        rows.append({**dict(zip([*GROUP, "seed"], key)), "capacity": cap, "capacity_tested": tested,
-                     "load": cap * factor, "t_min": float(n.min()), "t_max": float(n.max()), "status": status,
-                     "capacity_mse": cap_mse, "status_mse": status_mse, "capacity_fo": cap_fo, "status_fo": status_fo})
+        row = {**dict(zip([*GROUP, "seed"], key)), "capacity": cap, "capacity_tested": tested,
+               "load": cap * factor, "t_min": float(n.min()), "t_max": float(n.max()), "status": status}
+        for c in alone:
+            row[f"capacity_{c}"], _, row[f"status_{c}"] = crossing(n, g[f"r_{c}"].to_numpy(float))
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -129,7 +155,7 @@ def summarize(seeds: pd.DataFrame) -> pd.DataFrame:
         lmean, llo, lhi = mean_ci(g["load"].to_numpy(), "t")
         status = max(g["status"], key=STATUS_ORDER.get)
         extra = {}
-        for c in ("mse", "fo"):
+        for c in suffixes(seeds, "status_"):
             extra[f"capacity_{c}"] = mean_ci(g[f"capacity_{c}"].to_numpy(), "t")[0]
             extra[f"status_{c}"] = max(g[f"status_{c}"], key=STATUS_ORDER.get)
         rows.append({**dict(zip(GROUP, key)), "capacity": mean, "capacity_lo": lo, "capacity_hi": hi,
@@ -163,8 +189,9 @@ def summarize(seeds: pd.DataFrame) -> pd.DataFrame:
 
 
 def frontier(table: pd.DataFrame, report: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(per-seed frontier, summary with ratios) for thresholds from `CFG["report"]`."""
-    seeds = per_seed(table, float(report["mse_threshold"]), float(report["false_on_threshold"]))
+    """(per-seed frontier, summary with ratios) for the criteria of `CFG["report"]`
+    (`criteria.Criteria.from_report`: the thresholds and `report.criteria`)."""
+    seeds = per_seed(table, criteria=Criteria.from_report(report))
     return seeds, summarize(seeds)
 
 

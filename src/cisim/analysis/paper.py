@@ -19,6 +19,7 @@ import pandas as pd
 from .. import datasets, theory
 from ..config import to_json
 from .criteria import Criteria, margins, works
+from .frontier import table as metric_table
 from .stats import mean_ci
 from .tables import d_circuit, in_grid, main_table, network
 
@@ -126,17 +127,19 @@ def working_thresholds(ds, cfg) -> pd.DataFrame:
     seed_max, max_load (largest load tested).
     """
     top = cfg["through_layer"]
-    df = datasets.tidy(ds, ["mse_x_active", "false_on_rate"])
+    crit = Criteria.from_report(cfg)
+    variables = list(crit.variables())
+    df = metric_table(ds, variables)
     runs = datasets.tidy(ds, ["diverged"], RUN_DIMS).dropna(subset=["diverged"])  # the runs that exist
     df = df[in_grid(df, cfg["scaling_grid"])].merge(runs[["point", "seed", "n_active", "diverged"]], on=["point", "seed", "n_active"])
     df = df[(df["layer"] >= 1) & (df["layer"] <= top) & (df["n_layers"] >= top)]
     if df.empty:
         raise ValueError(f"report.scaling_grid={cfg['scaling_grid']!r} has no runs with layers 1..{top} (report.through_layer)")
-    crit = Criteria.from_report(cfg)
     keys = ["point", "superposition_load", "n_active"]
     per_seed = margins(df, crit, [*keys, "seed"], through_layer=top)
     per_seed["ok"] = works(per_seed["r"])
-    mean = df.groupby([*keys, "layer", "n_layers"])[["mse_x_active", "false_on_rate", "diverged"]].mean().reset_index()
+    # n_circuits and redundancy are fixed per point: kept for the criteria that read them
+    mean = df.groupby([*keys, "layer", "n_layers", "n_circuits", "redundancy"])[[*variables, "diverged"]].mean().reset_index()
     pooled = margins(mean, crit, keys, through_layer=top)
     pooled["ok"] = works(pooled["r"])
     rows = []

@@ -24,6 +24,8 @@ STAT_TILE = 1024  # circuits per tile of the per-sample sums (fixed, like CHUNK,
 
 SUMS = ("sq_x_active", "sq_alpha_active", "sq_x_inactive", "sq_alpha_inactive")
 COUNTS = ("false_on", "false_off", "failed_rotation", "nonfinite")
+# Samples (not circuits) with at least one wrong on-indicator decision: a false-on, a false-off, either.
+SAMPLE_COUNTS = ("samples_false_on", "samples_false_off", "samples_seizure")
 MAXIMA = ("max_x_active", "max_alpha_active", "max_x_inactive", "max_alpha_inactive")
 
 
@@ -100,7 +102,8 @@ class StreamingMetrics:
     """Per-layer sums, counts and maxima over batches of samples, merged in a fixed order.
 
     n_layers : L (circuit layers 1..L, plus layer 0, the input); d_circuit : d (blocks).
-    Fields are arrays over layers 0..L: `sums` (SUMS), `counts` (COUNTS), `maxima` (MAXIMA),
+    Fields are arrays over layers 0..L: `sums` (SUMS), `counts` (COUNTS and SAMPLE_COUNTS: samples
+    with ≥ 1 false-on, ≥ 1 false-off, either; integers, so their merge is order-free), `maxima` (MAXIMA),
     `n_on_pairs` / `n_off_pairs` the (sample, circuit) pairs scored as active / inactive,
     `active_neurons` (L+1, d) neurons above ACTIVE_THRESHOLD per block; `n_samples` so far.
     """
@@ -108,7 +111,7 @@ class StreamingMetrics:
     def __init__(self, n_layers: int, d_circuit: int):
         n = n_layers + 1
         self.sums = {k: np.zeros(n) for k in SUMS}
-        self.counts = {k: np.zeros(n, dtype=np.int64) for k in COUNTS}
+        self.counts = {k: np.zeros(n, dtype=np.int64) for k in (*COUNTS, *SAMPLE_COUNTS)}
         self.maxima = {k: np.zeros(n) for k in MAXIMA}
         self.n_on_pairs = np.zeros(n, dtype=np.int64)
         self.n_off_pairs = np.zeros(n, dtype=np.int64)
@@ -140,8 +143,14 @@ class StreamingMetrics:
         n_act = int(act.sum())
         self.n_on_pairs[layer] += n_act
         self.n_off_pairs[layer] += n_circuits * bs - n_act
-        self.counts["false_on"][layer] += int(inactive["false_on"][:bs].sum()) + int((listed_off & (alpha_est > READ_ON)).sum())
-        self.counts["false_off"][layer] += int((act & (alpha_est < READ_OFF)).sum())
+        false_on = inactive["false_on"][:bs].astype(np.int64) + (listed_off & (alpha_est > READ_ON)).sum(0)  # per sample (bs,)
+        false_off = (act & (alpha_est < READ_OFF)).sum(0)
+        self.counts["false_on"][layer] += int(false_on.sum())
+        self.counts["false_off"][layer] += int(false_off.sum())
+        any_on, any_off = false_on > 0, false_off > 0
+        self.counts["samples_false_on"][layer] += int(any_on.sum())
+        self.counts["samples_false_off"][layer] += int(any_off.sum())
+        self.counts["samples_seizure"][layer] += int((any_on | any_off).sum())
         self.counts["failed_rotation"][layer] += int((act & (err_x >= FAILED_SQUARED)).sum())
         for key, values in (
             ("max_x_active", err_x[act]),
@@ -158,8 +167,9 @@ class StreamingMetrics:
         self.counts["nonfinite"][layer] += int(nonfinite)
 
     def finalize(self, block_sizes) -> dict:
-        """Per-layer results: dict of float64 arrays (L+1,), and active_fraction (L+1, d)."""
+        """Per-layer results: dict of float64 arrays (L+1,), and active_fraction, active_neurons (L+1, d)."""
         act, inact = self.n_on_pairs.astype(float), self.n_off_pairs.astype(float)
+        samples = np.full(len(act), float(self.n_samples))
         with np.errstate(invalid="ignore", divide="ignore"):  # layer 0 has no read-outs: NaN → 0 below
             out = {
                 "mse_x_active": self.sums["sq_x_active"] / act,
@@ -169,6 +179,9 @@ class StreamingMetrics:
                 "false_on_rate": self.counts["false_on"] / inact,
                 "false_off_rate": self.counts["false_off"] / act,
                 "failed_rotation_rate": self.counts["failed_rotation"] / act,
+                "any_false_on_rate": self.counts["samples_false_on"] / samples,
+                "any_false_off_rate": self.counts["samples_false_off"] / samples,
+                "seizure_rate": self.counts["samples_seizure"] / samples,
             }
         for v in out.values():
             v[0] = 0.0  # layer-0 estimates are exact by definition (the published convention)
@@ -178,4 +191,5 @@ class StreamingMetrics:
         for k in MAXIMA:
             out[k][self.counts["nonfinite"] > 0] = np.nan
         out["active_fraction"] = self.active_neurons / (self.n_samples * np.asarray(block_sizes, dtype=float))[None, :]
+        out["active_neurons"] = self.active_neurons / float(self.n_samples)  # per sample, per block
         return out
