@@ -52,3 +52,18 @@ def test_point_labels_are_unique_and_readable():
     cfg = config.compose("paper")
     label = config.point_label(config.expand_points(cfg)[0])
     assert label == "main-baseline-prime_step-D1000-T557-S6-L5"
+
+
+def test_report_criteria_are_the_analysis_criteria_and_default_to_today_s_two():
+    import dataclasses
+
+    from cisim.analysis import criteria
+
+    rule = next(f for f in dataclasses.fields(config.ReportConf) if f.name == "criteria").metadata["rule"]
+    assert tuple(rule.options()) == criteria.NAMES
+    cfg = config.compose("tiny")
+    assert criteria.Criteria.from_report(cfg["report"]) == criteria.Criteria()
+    picked = config.compose("tiny", ["report.criteria=[mse,seizure,neurons]", "report.seizure_threshold=0.05"])["report"]
+    assert criteria.Criteria.from_report(picked).applied == ("mse", "seizure", "neurons")
+    with pytest.raises(config.ConfigError, match="report.criteria"):
+        config.compose("tiny", ["report.criteria=[mse,typo]"])

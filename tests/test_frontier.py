@@ -106,3 +106,72 @@ def test_deterministic(result):
     ds = make_dataset()
     again = frontier.frontier(datasets.tidy(ds, ["mse_x_active", "false_on_rate"]), REPORT)
     pd.testing.assert_frame_equal(result[1], again[1])
+
+
+def with_new_quantities(ds, seizure_slope=0.0):
+    """`make_dataset` plus seizure_rate (baseline: seizure_slope·T/200 at the last layer, 0 for the
+    other design) and active_neurons per block (every block at its noise-free z·S = 6, one block
+    at 3·z·S for the redundant design at T = 800)."""
+    ds = ds.copy()
+    T = ds["n_circuits"].values[:, None, None, None]
+    base = np.array([d == "baseline" for d in ds["design"].values])[:, None, None, None]
+    last = (ds["layer"].values == 2)[None, None, None, :]
+    ds["seizure_rate"] = (("point", "seed", "n_active", "layer"), np.where(base & last, seizure_slope * T / 200, 0.0) + 0 * ds["mse_x_active"].values)
+    neurons = np.full(ds["mse_x_active"].shape + (4,), 6.0)
+    neurons[(~base[:, 0, 0, 0]) & (ds["n_circuits"].values == 800), :, :, 2, 1] = 18.0
+    ds["active_neurons"] = (("point", "seed", "n_active", "layer", "block"), neurons)
+    return ds
+
+
+def test_default_criteria_reproduce_the_two_criteria_frontier(result):
+    """report.criteria = [mse, rate] (the default), on a dataset that also carries the new
+    quantities, decides exactly as before: capacity, status and the per-criterion columns."""
+    seeds, summary = result
+    ds = with_new_quantities(make_dataset(), seizure_slope=1.0)
+    for report in (REPORT, {**REPORT, "criteria": ["mse", "rate"]}):
+        s2, sum2 = frontier.frontier(frontier.table(ds), report)
+        pd.testing.assert_frame_equal(s2[seeds.columns], seeds)
+        pd.testing.assert_frame_equal(sum2[summary.columns], summary)
+    # the capacity under every other criterion is there too, per seed and in the summary
+    assert {"capacity_expected_wrong", "capacity_seizure", "capacity_neurons", "status_seizure"} <= set(s2.columns) <= set(sum2.columns) | {"seed"}
+
+
+def test_seizure_criterion_binds_where_the_rate_passes():
+    """The baseline never switches an inactive circuit on (false-on 0: the rate criterion passes
+    at every T), but a sample seizes with probability T/2000 at the last layer: seizure_rate crosses
+    report.seizure_threshold = 0.1 at T = 200, so its capacity is 200 where the rate allows 800."""
+    ds = with_new_quantities(make_dataset(), seizure_slope=0.1)
+    report = {**REPORT, "seizure_threshold": 0.1}
+    t = frontier.table(ds)
+    rate, _ = frontier.frontier(t, {**report, "criteria": ["rate"]})
+    seizure, _ = frontier.frontier(t, {**report, "criteria": ["seizure"]})
+    both, _ = frontier.frontier(t, {**report, "criteria": ["mse", "rate", "seizure"]})
+    b = lambda s: s[s.design == "baseline"].set_index("seed")  # noqa: E731
+    assert (b(rate)["status"] == "lower_bound").all() and (b(rate)["capacity"] == 800).all()
+    assert b(seizure)["capacity"].to_numpy() == pytest.approx([200.0] * 3)
+    assert (b(seizure)["capacity"] < b(rate)["capacity"]).all()
+    # the default columns are per criterion alone whatever is applied: capacity_seizure is the seizure capacity
+    assert b(rate)["capacity_seizure"].to_numpy() == pytest.approx([200.0] * 3)
+    # applied together, the binding one decides: seed 1's mse crossing (200 between 100 and 200) and seizure's 200
+    assert b(both)["capacity"].to_numpy() == pytest.approx([200.0, 200.0, 200.0])
+
+
+def test_neuron_and_expected_wrong_criteria_on_the_hand_made_dataset():
+    """neurons: the busiest block (not the mean) over z·S = 6; expected_wrong: false_on·(T − z)."""
+    from cisim.analysis import criteria
+
+    ds = with_new_quantities(make_dataset())
+    t = frontier.table(ds)
+    assert t["active_neurons"].max() == 18.0  # reduced over blocks to the busiest
+    every = criteria.Criteria(applied=criteria.NAMES)
+    m = frontier.margins(t, every).set_index(["design", "n_circuits", "seed"])
+    red = "redundant_indicators-embeddingshared-k3"
+    assert m.loc[(red, 800, 0), "r_neurons"] == pytest.approx(18 / 6 / 2) and m.loc[(red, 400, 0), "r_neurons"] == pytest.approx(0.5)
+    # false_on = 1e-3·T/200 at the last layer: expected_wrong = that·(T − 1) over threshold 1
+    assert m.loc[(red, 400, 0), "r_expected_wrong"] == pytest.approx(2e-3 * 399)
+    assert m.loc[(red, 100, 0), "r_expected_wrong"] == pytest.approx(5e-4 * 99)
+    assert m.loc[(red, 100, 0), "r"] == max(m.loc[(red, 100, 0), [c for c in m.columns if c.startswith("r_")]])
+    with pytest.raises(ValueError, match="seizure_rate"):
+        criteria.layer_margins(frontier.table(make_dataset()), criteria.Criteria(applied=("seizure",)))
+    with pytest.raises(ValueError, match="not allowed"):
+        criteria.Criteria(applied=("mse", "typo"))

@@ -1,6 +1,7 @@
 import dataclasses
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from cisim import construction, metrics, simulate, theory
@@ -120,3 +121,84 @@ def test_the_embedded_input_is_the_reference_embedding_in_columns(tiny_network):
     A0 = simulate.embed_input_columns(network, circuits, inputs.active, a0, 64, np.float64)
     np.testing.assert_allclose(A0[:, :50], embedded_input(network, circuits, inputs.active, a0).T, rtol=1e-15, atol=0)
     assert not A0[:, 50:].any()  # padding columns of a short batch stay zero
+
+
+def overloaded_network():
+    """T = 290 circuits at D = 400, S = 4 (near prime_step's capacity 295): z = 3 switches
+    inactive circuits on in a third of the samples at layer 1 while the per-circuit false-on
+    rate is 1.5e-3, and the network seizes by layer 3."""
+    spec = tiny_spec(d_model=400, n_circuits=290, redundancy=4, n_layers=3)
+    circuits, network = construction.build(spec, seed=7)
+    return spec, circuits, network
+
+
+def test_seizure_counts_equal_a_brute_force_count_over_every_circuit():
+    """any_false_on_rate, any_false_off_rate and seizure_rate are the fractions of samples with
+    ≥ 1 inactive circuit read on (α̂ > READ_ON), ≥ 1 active circuit read off (α̂ < READ_OFF), or
+    either, counted here sample by sample from every circuit's read-out (`forward_layers` for the
+    inactive circuits, `readouts` for the active ones)."""
+    from cisim.analysis import criteria
+    from cisim.metrics import READ_OFF, READ_ON
+
+    spec, circuits, network = overloaded_network()
+    T, z, n = spec.n_circuits, 3, 500
+    inputs = simulate.sample_inputs(T, z, n, np.random.default_rng(3))
+    m = simulate.run(network, circuits, inputs, batch_size=128, dtype=np.float64).metrics
+    prepared = simulate.prepare(network, circuits, np.float64)
+    on_counts = np.zeros((spec.n_layers + 1, n), dtype=np.int64)  # inactive circuits read on, per sample
+    for lo in range(0, n, 128):
+        active = inputs.active[lo : lo + 128]
+        bs = active.shape[0]
+        _, a0 = simulate.initial_states(circuits, inputs.phases[lo : lo + 128])
+        inactive = np.ones((T, bs), bool)
+        inactive[active.T, np.arange(bs)[None, :]] = False
+        A0 = simulate.embed_input_columns(network, circuits, active, a0, 128, np.float64)
+        for layer, _, channels in simulate.forward_layers(prepared, A0, np):
+            on_counts[layer, lo : lo + bs] = ((channels[0][:, :bs] > READ_ON) & inactive).sum(0)
+    alpha_active = simulate.readouts(network, circuits, inputs, dtype=np.float64, batch_size=128)["alpha"]  # (L+1, n, z)
+    any_on = on_counts > 0
+    any_off = (alpha_active < READ_OFF).any(-1)
+    any_off[0] = False  # layer 0 is the exact input
+    np.testing.assert_array_equal(m["any_false_on_rate"], any_on.sum(1) / n)
+    np.testing.assert_array_equal(m["any_false_off_rate"], any_off.sum(1) / n)
+    np.testing.assert_array_equal(m["seizure_rate"], (any_on | any_off).sum(1) / n)
+    # the case the per-circuit rate hides: rare per circuit, common per sample
+    assert m["false_on_rate"][1] < 2e-3 and m["seizure_rate"][1] > 0.3 and (m["any_false_off_rate"] > 0).any()
+    # expected wrongly-on circuits per sample = false_on_rate · (T − z) = the mean brute-force count
+    layers = pd.DataFrame({"false_on_rate": m["false_on_rate"], "n_circuits": T, "n_active": z})
+    np.testing.assert_allclose(criteria.expected_wrong(layers), on_counts.mean(1), rtol=1e-12)
+
+
+def test_active_neurons_is_the_mean_count_per_block_and_sample(tiny_network):
+    spec, circuits, network = tiny_network
+    inputs = simulate.sample_inputs(spec.n_circuits, 2, 300, np.random.default_rng(6))
+    m = simulate.run(network, circuits, inputs, batch_size=128).metrics
+    np.testing.assert_allclose(m["active_neurons"], m["active_fraction"] * np.asarray(network.block_sizes)[None, :], rtol=1e-12)
+    # layer 0 (the embedded input, no noise yet): at most z·S neurons per block, fewer only where circuits share one
+    assert (m["active_neurons"][0] <= 2 * spec.redundancy).all() and (m["active_neurons"][0] > 1.5 * spec.redundancy).all()
+
+
+def test_every_criterion_is_at_its_noise_free_value_in_the_exact_regime():
+    """z = 1 on a disjoint allocation (S = 1, T = D/d: every neuron belongs to one circuit): no
+    circuit is ever read wrongly, so expected_wrong and seizure are 0, and the busiest block holds
+    exactly its noise-free z·S = 1 active neuron (neuron ratio 1)."""
+    from cisim import datasets
+    from cisim.analysis import criteria, frontier
+
+    spec = tiny_spec(d_model=400, n_circuits=100, redundancy=1, n_layers=3)
+    circuits, network = construction.build(spec, seed=7)
+    assert all(len(np.unique(p[:, 0, 0])) == 100 for p in network.positions)  # disjoint
+    inputs = simulate.sample_inputs(100, 1, 0, np.random.default_rng(3), exhaustive=True)
+    result = simulate.run(network, circuits, inputs)
+    point = {"grid": "g", "design": "baseline", "allocation": "prime_step", "d_model": 400, "n_circuits": 100,
+             "redundancy": 1, "n_layers": 3, "chi_scale": 1.0}
+    diag = {0: dict.fromkeys(("max_overlap", "mean_squared_overlap", "mean_squared_overlap_formula", "load_min", "load_max"), 0.0)}
+    ds = datasets.run_to_dataset(point, "g-baseline-prime_step-D400-T100-S1-L3", {(0, 1): result}, diag, {})
+    for v in ("seizure_rate", "any_false_on_rate", "any_false_off_rate"):
+        assert ds[v].dims == ds["false_on_rate"].dims and float(ds[v].max()) == 0.0
+    assert ds["active_neurons"].dims == ds["active_fraction"].dims
+    every = criteria.Criteria(applied=criteria.NAMES)
+    layers = criteria.layer_margins(frontier.table(ds).query("layer >= 1"), every)
+    assert (layers[["r_fo", "r_expected_wrong", "r_seizure"]] == 0).all().all()
+    np.testing.assert_array_equal(layers["r_neurons"], 1 / every.neuron_threshold)
+    assert layers["r_mse"].max() < 1e-12 and criteria.works(layers["r"]).all()
