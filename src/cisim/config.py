@@ -98,7 +98,7 @@ class SweepConf:
 class ReportConf:
     mse_threshold: float = checked(0.1, gt=0.0)  # a setting "works" while mse_x_active stays below this ...
     false_on_threshold: float = checked(1e-3, gt=0.0, le=1.0)  # ... and the false-on rate below this, through `through_layer`
-    criteria: list[str] = checked(factory=lambda: ["mse", "rate"], nonempty=True, distinct=True, choices=("mse", "rate", "expected_wrong", "seizure", "neurons"))  # criteria "works" applies (cisim.analysis.criteria.NAMES; docs/method.md §6.2)
+    criteria: list[str] = checked(factory=lambda: ["mse", "rate"], nonempty=True, distinct=True, choices=("mse", "rate", "expected_wrong", "seizure", "neurons"))  # criteria "works" applies (cisim.analysis.criteria.NAMES; docs/method.md §6.1)
     expected_wrong_threshold: float = checked(1.0, gt=0.0)  # criterion expected_wrong: false_on_rate·(T − z), inactive circuits read as on per sample, below this
     seizure_threshold: float = checked(0.1, gt=0.0, le=1.0)  # criterion seizure: fraction of samples with any circuit read as on or off wrongly, below this
     neuron_threshold: float = checked(2.0, gt=0.0)  # criterion neurons: active neurons of the busiest block over z·S (noise-free), below this

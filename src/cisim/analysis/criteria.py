@@ -1,7 +1,7 @@
 """When does a simulated point *work*? The one definition every page uses.
 
 Every criterion c compares one per-layer quantity q_c with its threshold θ_c (config group
-`report`; docs/method.md §6.2). Per read-out layer:
+`report`; docs/method.md §6.1). Per read-out layer:
 
     name            q_c                                                   θ_c (default)
     mse             mse_x_active                                          report.mse_threshold (0.1)
