@@ -9,7 +9,7 @@ import pytest
 import xarray as xr
 
 from cisim import datasets
-from cisim.analysis import designs, frontier
+from cisim.analysis import costs, designs, frontier
 from cisim.analysis.designs import INDEPENDENT, SHARED, Slice
 from cisim.pages import designs as page
 from cisim.plots import designs as plots
@@ -86,6 +86,28 @@ def test_answers_state_the_facts_in_order_and_the_page_words_them(summary):
     assert page.sentence(facts["redundancy"][1]) == "Baseline, D = 1000, S = 6, L = 4, z = 1: prime_step: 280 [270, 290]; transversal: 300 [280, 320]."
 
 
+WIDTHS = {"baseline": 4, INDEPENDENT: 8, SHARED: 8}
+
+
+def test_reference_facts_say_where_no_design_beats_no_superposition(summary):
+    """T₀ = D/d with each design's own d: 250 (baseline) and 125 (k = 3 copies, d = 8) at D = 1000."""
+    s = costs.with_reference(summary, WIDTHS)
+    facts = designs.answers(s, None, [], REF)["reference"]
+    assert [f["kind"] for f in facts] == ["reference_panel", "reference_panel", "reference_overall"]
+    assert (facts[1]["beaten"], facts[1]["not_beaten"]) == ([1, 2], [3, 4])  # independent 150 [140, 160] > 125 at z = 2
+    words = [page.sentence(f) for f in facts]
+    assert words[0] == ("At D = 2000, L = 4, some design beats no superposition (gain CI above 1) at z = 1; "
+                        "the largest gain T*/T₀ per z is z = 1: baseline ×1.2 [1.16, 1.24].")
+    assert words[1] == ("At D = 1000, L = 4, some design beats no superposition (gain CI above 1) at z = 1, 2, none does at "
+                        "z = 3, 4; the largest gain T*/T₀ per z is z = 1: redundant k=3, independent ×3.2 [2.8, 3.6]; "
+                        "z = 2: redundant k=3, independent ×1.2 [1.12, 1.28]; z = 3: redundant k=3, independent ×0.84 [0.76, 0.92]; "
+                        "z = 4: redundant k=3, independent ×0.4 [0.32, 0.48].")
+    assert words[2].startswith("At D ≤ 2000, no design beats no superposition at z ≥ 3")
+    compare = page.sentence(designs.answers(s, None, [], REF)["redundant"][1])
+    assert compare.startswith("At D = 1000, z = 1, L = 4: baseline 300 [280, 320] (T₀ = D/d = 250, gain ×1.2 [1.12, 1.28]); "
+                              "redundant k=3, independent: 400 [350, 450] (–; gain ×3.2 [2.8, 3.6] over T₀ = 125)")
+
+
 def test_ratio_words():
     row = {"ratio": 1.23456, "ratio_lo": 1.1, "ratio_hi": 1.4, "status": "ok", "baseline_status": "lower_bound"}
     assert page.ratio(row) == "×1.23 [1.1, 1.4] (bound)"
@@ -93,13 +115,15 @@ def test_ratio_words():
 
 
 def test_capacity_tables_cover_the_slice_then_other_allocations_and_s(summary):
-    tables = page.capacity_tables(summary, REF)
+    tables = page.capacity_tables(costs.with_reference(summary, WIDTHS), REF)
     assert [t["heading"] for t in tables] == ["D = 2000, L = 4, transversal, S = 6", "D = 1000, L = 4, transversal, S = 6",
                                               "D = 1000, L = 4, prime_step, S = 6", "D = 1000, L = 4, transversal, S = 4"]
     main = tables[1]
-    assert main["header"][:4] == ["design", "z = 1: T* [95 % CI]", "ratio", "FO / MSE alone"]
+    assert main["header"][:7] == ["design", "d", "T₀ = D/d", "z = 1: T* [95 % CI]", "ratio", "gain T*/T₀", "FO / MSE alone"]
     assert [r[0] for r in main["rows"]] == ["baseline", "redundant k=3, shared", "redundant k=3, independent"]
-    assert main["rows"][1][4:] == ["–"] * 9  # shared: no z = 2, 3, 4
+    assert main["rows"][0][1:7] == ["4", "250", "300 [280, 320]", "–", "×1.2 [1.12, 1.28]", "≥ 1000 / 300"]
+    assert main["rows"][2][1:3] == ["8", "125"] and main["rows"][2][-2] == "×0.4 [0.32, 0.48]"
+    assert main["rows"][1][7:] == ["–"] * 12  # shared: no z = 2, 3, 4
 
 
 # ---------------------------------------------------------------- a hand-made dataset
@@ -163,7 +187,20 @@ def test_page_and_figures_render(gathered):
     assert all(b.startswith(PNG) for b in pngs.values())
     point = {"grid": "g", "design": "baseline", "design_options": {}, "allocation": "transversal", "allocation_options": {},
              "d_model": 1000, "n_circuits": 100, "redundancy": 6, "n_layers": 2, "chi_scale": 1.0}
-    html = page.render(summary, ds, [point], report, "hand", pngs, {"git commit of the page": "abc (dirty: 0)"})
+    shared = {**point, "design": "redundant_indicators", "design_options": {"k": 3, "embedding": "shared"}}
+    points = [{**p, "n_circuits": T} for p in (point, shared) for T in (100, 200)]  # T ≤ the k = 3 allocation's capacity
+    s = designs.with_reference(summary, points)
+    assert plots.frontier_figure(s, ref).startswith(PNG)
+    cost = designs.cost_table(points, s, ref).set_index("design")
+    assert list(cost["n_circuits"]) == [100, 100] and list(cost["d_circuit"]) == [4, 8]  # baseline: works at 100, fails at 200
+    assert cost.loc["baseline", "parameters_dense"] == 1000**2 + 2 * 1000 and cost.loc["baseline", "neurons"] == 2000
+    assert cost.loc["baseline", "gain_neurons"] == pytest.approx(cost.loc["baseline", "capacity"] / 250)
+    assert cost.loc["baseline", "parameters_nonzero"] < cost.loc["baseline", "parameters_dense"]
+    html = page.render(summary, ds, points, report, "hand", pngs, {"git commit of the page": "abc (dirty: 0)"})
+    assert "T₀ = D/d" in html and "gain T*/T₀" in html and "Cost axes" in html
+    base = s[(s["design"] == "baseline") & (s["n_active"] == 2)].iloc[0]
+    assert f"(T₀ = D/d = 250, gain {page.gain(base)})" in html
+    assert f"<td>{cost.loc['baseline', 'parameters_nonzero']:,}</td>" in html
     assert "Answers, generated from the data" in html and "redundant k=3, shared" in html
     assert "Last-layer false-on rate at D = 1000, T = 200, L = 2, z = 2: baseline 0, redundant k=3, shared 0.0002." in html
     assert "stays below 0.1 and the false-on rate below 0.001" in html and "abc (dirty: 0)" in html

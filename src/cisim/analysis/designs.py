@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from .. import config as cisim_config
-from ..construction import DESIGNS, NetworkSpec
-from . import frontier
+from ..construction import DESIGNS, NetworkSpec, build
+from . import costs, frontier
 
 # Display names of the study's designs (frontier.design_label), in the order tables list them.
 PRETTY = {
@@ -89,6 +89,103 @@ def accounting_table(points: list) -> pd.DataFrame:
     df = pd.DataFrame(list(rows.values()))
     return df.sort_values(["d_model", "computing_layers", "design"],
                           key=lambda c: c.map(order_key) if c.name == "design" else c).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- reference and cost axes
+BUILD_MAX_D = 4096  # widest network whose dense matrices the cost table forms (one D² float64 array at a time)
+COST_SEED = 0  # the seed of the network the cost table counts (counts hardly move with the seed)
+
+
+def _label(p: dict) -> str:
+    return frontier.design_label(cisim_config.point_label(p), p["grid"], p["allocation"])
+
+
+def circuit_widths(points: list) -> dict:
+    """{design label: d}, the circuit width of each design of the study's points, read from a
+    built network (`construction.build` at the label's smallest point; structured, no D² array)."""
+    first = {}
+    for p in sorted(points, key=lambda p: (p["d_model"], p["n_circuits"])):
+        first.setdefault(_label(p), p)
+    return {label: int(build(NetworkSpec.from_point(p), COST_SEED)[1].positions.shape[2]) for label, p in first.items()}
+
+
+def with_reference(summary: pd.DataFrame, points: list) -> pd.DataFrame:
+    """The frontier summary with the no-superposition reference of each row's design
+    (`costs.with_reference`: d_circuit, t0 = ⌊D/d⌋, gain, gain_lo, gain_hi, beats)."""
+    return costs.with_reference(summary, circuit_widths(points))
+
+
+def cost_table(points: list, summary: pd.DataFrame, ref: Slice) -> pd.DataFrame:
+    """Every design of the reference allocation and S per (D, L), on the cost axes
+    (`analysis.costs`), at z = ref.n_active.
+
+    The network counted is the one simulated at the design's tested capacity there (its largest
+    working tested T; the smallest tested T when none works), built with seed COST_SEED: its
+    non-zero and structured parameters are counted on the built network (`costs.network_costs`)
+    up to D = BUILD_MAX_D, and derived from the design's accounting above it
+    (`costs.derived_costs`; column `counted` says which). `summary` must carry the reference
+    (`with_reference`). Columns: design, d_model, n_layers, n_active, d_circuit, n_circuits (the
+    T counted), counted, the costs (width, depth, neurons, parameters_dense, parameters_nonzero,
+    parameters_structured, indices), capacity, capacity_lo, capacity_hi, status, t_min, t0, gain (and _lo, _hi),
+    `costs.per_cost` (per_<axis>, ref_per_<axis>, gain_<axis>)."""
+    s = summary[(summary["allocation"] == ref.allocation) & (summary["redundancy"] == ref.redundancy)
+                & (summary["n_active"] == ref.n_active)]
+    tested = {}
+    for p in points:
+        if p["allocation"] == ref.allocation and p["redundancy"] == ref.redundancy:
+            tested.setdefault((_label(p), p["d_model"], p["n_layers"]), {})[p["n_circuits"]] = p
+    rows = []
+    for _, r in s.iterrows():
+        key = (r["design"], int(r["d_model"]), int(r["n_layers"]))
+        if key not in tested:
+            continue
+        Ts = tested[key]
+        T = int(r["capacity_tested"]) if np.isfinite(r["capacity_tested"]) and int(r["capacity_tested"]) in Ts else min(Ts)
+        spec = NetworkSpec.from_point(Ts[T])
+        _, network = build(spec, COST_SEED)
+        d = int(network.positions.shape[2])
+        if spec.d_model <= BUILD_MAX_D:
+            c, counted = costs.network_costs(network), "built network"
+        else:
+            c, counted = costs.derived_costs(DESIGNS[spec.design].accounting(spec), T, d, spec.redundancy), "derived"
+        reference = costs.disjoint_costs(spec.d_model, d, spec.n_layers)  # the same computing layers L
+        rows.append({"design": r["design"], "d_model": key[1], "n_layers": key[2], "n_active": ref.n_active, "d_circuit": d,
+                     "n_circuits": T, "counted": counted, **c,
+                     **{k: r[k] for k in ("capacity", "capacity_lo", "capacity_hi", "status", "t_min", "t0", "gain", "gain_lo", "gain_hi")},
+                     **costs.per_cost(float(r["capacity"]), c, reference)})
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return out
+    return out.sort_values(["d_model", "n_layers", "design"],
+                           key=lambda c: c.map(order_key) if c.name == "design" else -c if c.name == "d_model" else c).reset_index(drop=True)
+
+
+def reference_facts(summary: pd.DataFrame, ref: Slice) -> list[dict]:
+    """Where superposition pays, against no superposition (gain T*/T₀ with its CI), at the
+    reference allocation and S. Per (D, L), largest D first: {kind: reference_panel, d_model,
+    n_layers, beaten: [z where some design beats T₀], not_beaten: [z where none does], best:
+    {z: (design, row) of the largest gain}}; then, when some z₀ exists above which no design
+    beats T₀ at any (D, L): {kind: reference_overall, d_max, z_from}. `summary` must carry
+    the reference (`with_reference`)."""
+    s = summary[(summary["allocation"] == ref.allocation) & (summary["redundancy"] == ref.redundancy)]
+    out, never = [], set()
+    zs_all = sorted(int(z) for z in s["n_active"].unique())
+    for D, L in panels(s, ref.allocation):
+        g = s[(s["d_model"] == D) & (s["n_layers"] == L)]
+        beaten, not_beaten, best = [], [], {}
+        for z in sorted(int(z) for z in g["n_active"].unique()):
+            h = g[g["n_active"] == z]
+            (beaten if h["beats"].any() else not_beaten).append(z)
+            finite = h[np.isfinite(h["gain"])]
+            if len(finite):
+                top = finite.loc[finite["gain"].idxmax()]
+                best[z] = (top["design"], top)
+        out.append({"kind": "reference_panel", "d_model": D, "n_layers": L, "beaten": beaten, "not_beaten": not_beaten, "best": best})
+        never |= set(beaten)
+    z_from = next((z for z in zs_all if all(b < z for b in never)), None)
+    if out and z_from is not None:
+        out.append({"kind": "reference_overall", "d_max": max(D for D, _ in panels(s, ref.allocation)), "z_from": z_from})
+    return out
 
 
 # ---------------------------------------------------------------- selections
@@ -232,9 +329,10 @@ def by_allocation(summary: pd.DataFrame, ref: Slice) -> list[dict]:
 def answers(summary: pd.DataFrame, ds, settings: list[dict], ref: Slice) -> dict[str, list[dict]]:
     """The facts answering each question of the study, in the order the page states them: per
     question a list of dicts, each with a `kind` (compare, wins, criteria, independent_vs_shared,
-    false_on, by_redundancy, by_allocation) and the numbers it states."""
+    false_on, by_redundancy, by_allocation; reference_panel, reference_overall under "reference"
+    when `summary` carries the no-superposition reference) and the numbers it states."""
     key = panels(summary, ref.allocation)
-    out = {}
+    out = {"reference": reference_facts(summary, ref) if "gain" in summary else []}
     for q, designs in GROUPS.items():
         facts = []
         for D, L in key:

@@ -15,6 +15,7 @@ from ..analysis.criteria import Criteria
 from .html import figure, fmt, render as render_template, table
 
 QUESTIONS = {
+    "reference": "0. Against no superposition: T₀ = D/d circuits, each on its own d neurons (S = 1), are computed exactly at every z.",
     "redundant": "1. Error-correcting (redundant) on-indicators: k = 3 pairs read as their mean, shared vs independent embedding, at equal D.",
     "share": "2. A larger (or smaller) share of D for the on-indicators.",
     "carried": "3. Indicators computed once and carried in a fixed pool, or cleaned by extra layers.",
@@ -44,6 +45,21 @@ def ratio(row) -> str:
     return f"×{fmt(row['ratio'])}{ci}{bound}"
 
 
+def gain(row) -> str:
+    """'×0.99 [0.95, 1.03]' (T*/T₀ with the capacity's CI over T₀), '≥ ×1.2' (lower bound) or
+    '< ×0.1' (the sweep's smallest T fails)."""
+    if row["status"] == "below_range":
+        return f"< ×{fmt(row['t_min'] / row['t0'])}"
+    if row["status"] == "lower_bound":
+        return f"≥ ×{fmt(row['gain'])}"
+    ci = f" [{fmt(row['gain_lo'])}, {fmt(row['gain_hi'])}]" if np.isfinite(row["gain_lo"]) else ""
+    return f"×{fmt(row['gain'])}{ci}"
+
+
+def _zs(zs) -> str:
+    return ", ".join(map(str, zs))
+
+
 def sentence(fact: dict) -> str:
     """One fact of `analysis.designs.answers` in words, as a sentence (capital first letter)."""
     text = _words(fact)
@@ -53,9 +69,20 @@ def sentence(fact: dict) -> str:
 def _words(fact: dict) -> str:
     kind, p = fact["kind"], designs.pretty
     if kind == "compare":
-        parts = "; ".join(f"{p(d)}: {capacity(r)} ({ratio(r)})" for d, r in fact["rows"])
+        parts = "; ".join(f"{p(d)}: {capacity(r)} ({ratio(r)}{_gain_of(r)})" for d, r in fact["rows"])
+        base = fact["baseline"]
+        ref = f" (T₀ = D/d = {fmt(int(base['t0']))}, gain {gain(base)})" if "t0" in base else ""
         return (f"At D = {fact['d_model']}, z = {fact['n_active']}, L = {fact['n_layers']}: "
-                f"baseline {capacity(fact['baseline'])}; {parts}.")
+                f"baseline {capacity(base)}{ref}; {parts}.")
+    if kind == "reference_panel":
+        best = "; ".join(f"z = {z}: {p(d)} {gain(r)}" for z, (d, r) in fact["best"].items())
+        beaten = (f"some design beats no superposition (gain CI above 1) at z = {_zs(fact['beaten'])}"
+                  if fact["beaten"] else "no design beats no superposition at any z")
+        rest = f", none does at z = {_zs(fact['not_beaten'])}" if fact["beaten"] and fact["not_beaten"] else ""
+        return f"At D = {fact['d_model']}, L = {fact['n_layers']}, {beaten}{rest}; the largest gain T*/T₀ per z is {best}."
+    if kind == "reference_overall":
+        return (f"At D ≤ {fact['d_max']}, no design beats no superposition at z ≥ {fact['z_from']}: there a disjoint embedding of "
+                f"D/d circuits computes at least as many circuits, exactly.")
     if kind == "wins":
         return (f"Over the {fact['total']} matched (D, z, L) settings, {p(fact['design'])} has a capacity CI entirely above "
                 f"the baseline's in {fact['better']} and entirely below in {fact['worse']}.")
@@ -79,21 +106,28 @@ def _words(fact: dict) -> str:
     raise ValueError(f"fact kind={kind!r} has no sentence")
 
 
+def _gain_of(row) -> str:
+    return f"; gain {gain(row)} over T₀ = {fmt(int(row['t0']))}" if "t0" in row else ""
+
+
 def capacity_table(summary: pd.DataFrame, D: int, L: int, allocation: str, S: int) -> dict | None:
-    """One capacity table (heading, header cells, rows of cells): per design and z, T* with its
-    CI, the ratio to the baseline and T* with each criterion alone. None without rows."""
+    """One capacity table (heading, header cells, rows of cells): per design its circuit width d
+    and T₀ = D/d, then per z T* with its CI, the ratio to the baseline (equal D), the gain T*/T₀
+    over no superposition and T* with each criterion alone. `summary` must carry the reference
+    (`analysis.designs.with_reference`). None without rows."""
     s = summary[(summary["d_model"] == D) & (summary["n_layers"] == L) & (summary["allocation"] == allocation)
                 & (summary["redundancy"] == S)]
     if s.empty:
         return None
     zs = sorted(int(z) for z in s["n_active"].unique())
-    header = ["design"] + [h for z in zs for h in (f"z = {z}: T* [95 % CI]", "ratio", "FO / MSE alone")]
+    header = ["design", "d", "T₀ = D/d"] + [h for z in zs for h in (f"z = {z}: T* [95 % CI]", "ratio", "gain T*/T₀", "FO / MSE alone")]
     rows = []
     for d in designs.sorted_designs(s["design"]):
-        cells = [designs.pretty(d)]
+        first = s[s["design"] == d].iloc[0]
+        cells = [designs.pretty(d), fmt(int(first["d_circuit"])), fmt(int(first["t0"]))]
         for z in zs:
             r = designs.row(s, d, D, z, L, allocation, S)
-            cells += ["–"] * 3 if r is None else [capacity(r), ratio(r), f"{capacity_alone(r, 'fo')} / {capacity_alone(r, 'mse')}"]
+            cells += ["–"] * 4 if r is None else [capacity(r), ratio(r), gain(r), f"{capacity_alone(r, 'fo')} / {capacity_alone(r, 'mse')}"]
         rows.append(cells)
     return {"heading": f"D = {D}, L = {L}, {allocation}, S = {S}", "header": header, "rows": rows}
 
@@ -113,9 +147,49 @@ def capacity_tables(summary: pd.DataFrame, ref: designs.Slice) -> list[dict]:
     return [t for t in tables if t is not None]
 
 
+AXES = {"neurons": "neuron", "parameters_dense": "dense parameter", "parameters_nonzero": "non-zero parameter",
+        "parameters_structured": "structured parameter"}
+COST_COLUMNS = {"design": "design", "d_model": "D", "n_layers": "L", "d_circuit": "d", "n_circuits": "T counted",
+                "counted": "counted on", "neurons": "neurons", "parameters_dense": "params dense",
+                "parameters_nonzero": "params non-zero", "parameters_structured": "params structured",
+                "capacity_text": "T*", "gain_text": "gain at equal D", "per_kneurons": "T* per 10³ neurons",
+                "ref_per_kneurons": "T₀ per 10³ neurons", "gain_neurons": "gain per neuron",
+                "per_mparams": "T* per 10⁶ non-zero params", "ref_per_mparams": "T₀ per 10⁶ non-zero params",
+                "gain_parameters_nonzero": "gain per non-zero param", "gain_parameters_dense": "gain per dense param",
+                "gain_parameters_structured": "gain per structured param"}
+
+
+def cost_rows(cost: pd.DataFrame) -> pd.DataFrame:
+    """`analysis.designs.cost_table` in the page's units (per 10³ neurons, per 10⁶ parameters)."""
+    return cost.assign(design=cost["design"].map(designs.pretty),
+                       capacity_text=[capacity(r) for _, r in cost.iterrows()], gain_text=[gain(r) for _, r in cost.iterrows()],
+                       per_kneurons=1e3 * cost["per_neurons"], ref_per_kneurons=1e3 * cost["ref_per_neurons"],
+                       per_mparams=1e6 * cost["per_parameters_nonzero"], ref_per_mparams=1e6 * cost["ref_per_parameters_nonzero"])
+
+
+def cost_sentences(cost: pd.DataFrame) -> list[str]:
+    """Per (D, L) of the cost table: on each axis, the largest gain over no superposition and how
+    many designs exceed 1 there."""
+    out = []
+    for (D, L), g in cost.groupby(["d_model", "n_layers"], sort=False):
+        g = g[np.isfinite(g["capacity"])]
+        if g.empty:
+            continue
+        parts = []
+        for axis, name in AXES.items():
+            top = g.loc[g[f"gain_{axis}"].idxmax()]
+            above = int((g[f"gain_{axis}"] > 1).sum())
+            parts.append(f"per {name} the best is {designs.pretty(top['design'])} (×{fmt(top[f'gain_{axis}'])}), "
+                         f"{above} of {len(g)} above 1")
+        out.append(f"At D = {D}, L = {L}, z = {int(g['n_active'].iloc[0])}, against no superposition of the same "
+                   f"circuit width and computing depth: " + "; ".join(parts) + ".")
+    return out
+
+
 def captions(ref: designs.Slice) -> dict:
     return {
-        "frontier": f"Capacity frontier per design and z ({ref.allocation}, S = {ref.redundancy}); bars: 95 % CI over seeds.",
+        "frontier": (f"Capacity frontier per design and z ({ref.allocation}, S = {ref.redundancy}); bars: 95 % CI over seeds; "
+                     "grey lines: the no-superposition reference T₀ = D/d of each circuit width d (exact at every z)."),
         "curves": (f"Per-layer mean error of x, false-on and failed-rotation rates per design at matched settings (z = {ref.n_active}, "
                    f"the baseline's tested capacity and one T step above; zeros drawn at {fmt(designs.CURVE_FLOOR)})."),
     }
@@ -124,12 +198,16 @@ def captions(ref: designs.Slice) -> dict:
 # ---------------------------------------------------------------- page
 def render(summary: pd.DataFrame, ds, points: list, report: dict, study: str, pngs: dict, provenance: dict) -> str:
     """The page's HTML. `summary`: the frontier summary (frontier.csv); `ds`: the gathered
-    dataset; `points`: the study's points (`config.expand_points`); `report`: the config group
+    dataset (the no-superposition reference is added from `points` unless it carries column t0);
+    `points`: the study's points (`config.expand_points`); `report`: the config group
     `report`; `pngs`: {"frontier": bytes, "curves": bytes} (`plots.designs`); `provenance`: rows
     shown at the bottom (`html.page_commit`)."""
     ref = designs.Slice.from_report(report)
+    if "t0" not in summary:
+        summary = designs.with_reference(summary, points)
     facts = designs.answers(summary, ds, designs.matched_settings(summary, ds, ref), ref)
     acc = designs.accounting_table(points)
+    cost = designs.cost_table(points, summary, ref)
     text = captions(ref)
     return render_template(
         "designs.html.j2",
@@ -141,5 +219,8 @@ def render(summary: pd.DataFrame, ds, points: list, report: dict, study: str, pn
         tables=capacity_tables(summary, ref),
         figures=[figure(pngs[name], text[name], name) for name in ("frontier", "curves")],
         accounting=table(acc.assign(design=acc["design"].map(designs.pretty))),
+        cost_sentences=cost_sentences(cost) if len(cost) else [],
+        costs=table(cost_rows(cost), COST_COLUMNS) if len(cost) else "",
+        cost_z=ref.n_active, build_max_d=designs.BUILD_MAX_D,
         provenance=provenance,
     )

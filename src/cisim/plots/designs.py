@@ -11,12 +11,15 @@ from ..analysis.designs import CURVE_FLOOR, CURVE_VARIABLES, Slice, pretty, sort
 from .style import LABELS, RC, integer_ticks, png
 
 BELOW_RANGE = 0.8  # a sweep whose smallest T fails is drawn at this fraction of that T
+REFERENCE_STYLES = ("--", ":", "-.")  # one line style per circuit width's T₀
 
 
 def frontier_figure(summary: pd.DataFrame, ref: Slice) -> bytes:
     """Capacity T* against z per design, one panel per (D, L) of the reference allocation and S
     (`summary`: the frontier summary); error bars: 95 % CI over seeds; open markers: bounds (the
-    largest tested T still works, or the smallest already fails). PNG bytes."""
+    largest tested T still works, or the smallest already fails); grey lines: the
+    no-superposition reference T₀ = D/d of each circuit width d present (columns d_circuit, t0 of
+    `analysis.designs.with_reference`, when the summary has them). PNG bytes."""
     s = summary[(summary["allocation"] == ref.allocation) & (summary["redundancy"] == ref.redundancy)]
     keys = sorted(s.groupby(["d_model", "n_layers"]).groups)
     designs = sorted_designs(s["design"])
@@ -34,6 +37,12 @@ def frontier_figure(summary: pd.DataFrame, ref: Slice) -> bytes:
                 line = ax.errorbar(x, y, yerr=err, marker="o", ms=4, capsize=2, lw=1.2, label=pretty(d))
                 bound = g["status"] != "ok"
                 ax.scatter(x[bound], y[bound], s=60, facecolors="none", edgecolors=line[0].get_color(), zorder=5)
+            if "t0" in s:
+                panel = s[(s["d_model"] == D) & (s["n_layers"] == L)]
+                for k, (d, t0) in enumerate(sorted({(int(a), int(b)) for a, b in zip(panel["d_circuit"], panel["t0"])})):
+                    ax.axhline(t0, color="0.4", lw=1.0, ls=REFERENCE_STYLES[k % len(REFERENCE_STYLES)], zorder=1)
+                    ax.annotate(f"T₀ = D/d = {t0} (d = {d})", (0.02, t0), xycoords=("axes fraction", "data"), fontsize=7,
+                                color="0.3", va="bottom")
             ax.set_yscale("log")
             ax.set_xlabel(LABELS["n_active"])
             ax.set_title(f"D = {D}, L = {L}")
@@ -41,7 +50,8 @@ def frontier_figure(summary: pd.DataFrame, ref: Slice) -> bytes:
             ax.grid(alpha=0.3, which="both")
         axes[0][0].set_ylabel("capacity T* (largest working T)")
         axes[0][-1].legend(fontsize=7, loc="upper right")
-        fig.suptitle("Capacity frontier (open circle: bound — the largest tested T works, or the smallest fails)", fontsize=9)
+        fig.suptitle("Capacity frontier (open circle: bound — the largest tested T works, or the smallest fails; "
+                     "grey: no superposition, T₀ = D/d)", fontsize=9)
     return png(fig)
 
 
