@@ -73,6 +73,26 @@ def test_theory_threshold_solves_eq_6_55():
 
 
 @pytest.mark.slow
+def test_gains_against_no_superposition_carry_the_band_and_are_worded():
+    """T* = threshold·(D/4)², T₀ = D/4: the gain is threshold·D/4 and the band is the threshold's band in those units."""
+    seeds = synthetic(3e-4)
+    fits, bands = trends.fit_trend(seeds, n_boot=200, grid=sorted(seeds["d_model"].unique()))
+    g = trends.gains(seeds, bands, 4)
+    first = g[g["d_model"] == 1024].iloc[0]
+    mean = seeds[seeds["d_model"] == 1024]["capacity"].mean()
+    assert first["t0"] == 256 and first["capacity"] == pytest.approx(mean) and first["gain"] == pytest.approx(mean / 256)
+    assert first["gain_lo"] == pytest.approx(first["capacity_lo"] / 256)
+    band = bands[bands["d_model"] == 1024].iloc[0]
+    assert first["band_gain"] == pytest.approx(band["fit"] * 256) and first["band_capacity_hi"] == pytest.approx(band["hi"] * 256**2)
+    last = g[g["d_model"] == 16384].iloc[0]
+    (sentence,) = trends.gain_sentences(g)
+    assert sentence == (f"L = 4, z = 2: gain T*/T₀ over no superposition at D = 1024 (T₀ = 256) ×{first['gain']:.2f} "
+                        f"[{first['gain_lo']:.2f}, {first['gain_hi']:.2f}], below 1; at D = 16384 (T₀ = 4096) ×{last['gain']:.2f} "
+                        f"[{last['gain_lo']:.2f}, {last['gain_hi']:.2f}], above 1.")
+    from cisim.plots.scaling import gain_vs_d
+    assert gain_vs_d(g).startswith(b"\x89PNG")
+
+
 def test_scaling_tiny_study_builds_its_page(tmp_path):
     """The whole scaling pipeline in miniature (about a minute on two cores)."""
     from .pipeline import copy_workflow, smk
@@ -81,4 +101,5 @@ def test_scaling_tiny_study_builds_its_page(tmp_path):
     smk(copy_workflow(tmp_path), "scaling", "--config", "study=scaling_tiny")
     page = (tmp_path / "reports/scaling_tiny/scaling/index.html").read_text()
     assert "per doubling of D" in page and "What ran" in page
+    assert "gain T*/T₀ over no superposition at D = " in page and "T₀ = D/d" in page
     assert differences("scaling_tiny", tmp_path) == []  # the same numbers as recorded (tests/twins.py)

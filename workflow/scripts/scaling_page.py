@@ -17,6 +17,6 @@ out = snakemake.output
 files.write_bytes(out.figure, png)
 for path, table in ((out.thresholds, t.seeds), (out.fits, t.fits), (out.costs, t.costs)):
     files.write_bytes(path, table.to_csv(index=False).encode())
-html = page.render(t, png, snakemake.params.study, cfg, Path("."))
+html = page.render(t, png, snakemake.params.study, cfg, Path("."), plots.gain_vs_d(t.gains))
 # the rule declares the page's receipt: a failing rerun keeps the last good page (cisim.files.publish_page)
 logging.info("wrote %s: %d thresholds, %d fits", files.publish_page(out.page, html), len(t.seeds), len(t.fits))

@@ -15,6 +15,9 @@ trend is growing / shrinking when that interval excludes 0, else constant within
 where even the smallest tested T fails ("below_range") carry no threshold; widths where the
 largest tested T works ("lower_bound") enter with that T (a lower bound) and are flagged.
 
+Against no superposition (`analysis.costs`): per width, the capacity T* and the gain T*/T₀ over
+T₀ = D/d circuits on disjoint neurons, with the fit's band carried into both units.
+
 The small-noise theory (post eq 6.55; `cisim.theory.mse_x_active`) gives the load at which the
 active-circuit error reaches the threshold at layer L; the page draws it for comparison.
 
@@ -32,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .. import theory
-from . import frontier
+from . import costs, frontier
 from .stats import line_fit, mean_ci, slope_t_interval
 from .tables import d_circuit
 
@@ -227,6 +230,52 @@ def summary_table(seeds: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def gains(seeds: pd.DataFrame, bands: pd.DataFrame, d: int) -> pd.DataFrame:
+    """Per (L, z, D): capacity T* (mean and 95 % t interval over seeds), the no-superposition
+    reference T₀ = ⌊D/d⌋ (`analysis.costs`), the gain T*/T₀ with its interval, the worst status,
+    and the trend fit's bootstrap band in both units (fit/lo/hi of the threshold band times
+    (D/d)² for T*, times D/d for the gain — T* = threshold·(D/d)²: the same percentiles).
+    Columns: n_layers, n_active, d_model, t0, capacity, capacity_lo, capacity_hi, gain, gain_lo,
+    gain_hi, status, band_capacity, band_capacity_lo, band_capacity_hi, band_gain, band_gain_lo,
+    band_gain_hi (NaN where no fit)."""
+    rows = []
+    for (L, z, D), g in seeds.groupby(["n_layers", "n_active", "d_model"], sort=True):
+        usable = g[g["status"] != "below_range"]["capacity"].to_numpy(float)
+        mean, lo, hi = mean_ci(usable, "t") if usable.size else (np.nan, np.nan, np.nan)
+        t0 = costs.reference(int(D), d)
+        gm, glo, ghi = costs.gain(mean, lo, hi, t0)
+        row = {"n_layers": int(L), "n_active": int(z), "d_model": int(D), "t0": t0, "capacity": mean, "capacity_lo": lo,
+               "capacity_hi": hi, "gain": float(gm), "gain_lo": float(glo), "gain_hi": float(ghi),
+               "status": max(g["status"], key=frontier.STATUS_ORDER.get)}
+        b = bands[(bands["n_layers"] == L) & (bands["n_active"] == z) & (bands["d_model"] == float(D))] if len(bands) else bands
+        for k in ("", "_lo", "_hi"):
+            value = float(b[{"": "fit", "_lo": "lo", "_hi": "hi"}[k]].iloc[0]) if len(b) else np.nan
+            row[f"band_capacity{k}"], row[f"band_gain{k}"] = value * (D / d) ** 2, value * D / d
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def gain_sentences(g: pd.DataFrame) -> list[str]:
+    """One sentence per (L, z): the gain T*/T₀ over no superposition at the smallest and the
+    largest D with a capacity, and whether superposition pays there (the interval above 1)."""
+    out = []
+    for (L, z), h in g.groupby(["n_layers", "n_active"], sort=True):
+        h = h[np.isfinite(h["gain"])].sort_values("d_model")
+        if h.empty:
+            out.append(f"L = {L}, z = {z}: no width has a capacity (the smallest tested T fails everywhere).")
+            continue
+        ends = [h.iloc[0]] if len(h) == 1 else [h.iloc[0], h.iloc[-1]]
+        words = []
+        for r in ends:
+            ci = f" [{r['gain_lo']:.2f}, {r['gain_hi']:.2f}]" if np.isfinite(r["gain_lo"]) else ""
+            verdict = ("above 1" if r["gain_lo"] > 1 else "below 1" if r["gain_hi"] < 1 else "not separated from 1") \
+                if np.isfinite(r["gain_lo"]) else ("a lower bound" if r["status"] == "lower_bound" else "one seed")
+            bound = "≥ " if r["status"] == "lower_bound" else ""
+            words.append(f"at D = {r['d_model']} (T₀ = {r['t0']}) {bound}×{r['gain']:.2f}{ci}, {verdict}")
+        out.append(f"L = {L}, z = {z}: gain T*/T₀ over no superposition " + "; ".join(words) + ".")
+    return out
+
+
 def run_costs(run_attrs: dict) -> pd.DataFrame:
     """Per point (`run_attrs`: point label → a run file's attributes, `datasets.run_attrs`): job
     seconds, peak memory, simulated seconds and the forward paths that ran."""
@@ -313,6 +362,7 @@ class Trends:
     setting: dict  # `setting`: design, allocation, S
     d_circuit: int
     n_boot: int
+    gains: pd.DataFrame  # `gains`: capacity and gain T*/T₀ per (L, z, D) with the fit's band
 
 
 def trends(ds, run_attrs: dict, report: dict, n_boot: int = N_BOOT) -> Trends:
@@ -323,4 +373,4 @@ def trends(ds, run_attrs: dict, report: dict, n_boot: int = N_BOOT) -> Trends:
     fits, bands = fit_all(seeds, n_boot)
     return Trends(seeds=seeds, fits=fits, bands=bands, theory=theory_curve(seeds, float(report["mse_threshold"]), d),
                   table=summary_table(seeds), shapes=shapes(seeds), costs=run_costs(run_attrs),
-                  setting=setting(seeds), d_circuit=d, n_boot=n_boot)
+                  setting=setting(seeds), d_circuit=d, n_boot=n_boot, gains=gains(seeds, bands, d))

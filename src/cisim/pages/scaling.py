@@ -33,14 +33,23 @@ def provenance(t: trends.Trends, root) -> dict:
             "bootstrap resamples": t.n_boot}
 
 
-def render(t: trends.Trends, png: bytes, study: str, report: dict, root) -> str:
+GAIN_COLUMNS = {"n_layers": "L", "n_active": "z", "d_model": "D", "t0": "T₀ = D/d", "capacity": "T*", "capacity_lo": "95 % lo",
+                "capacity_hi": "95 % hi", "gain": "gain T*/T₀", "gain_lo": "gain lo", "gain_hi": "gain hi",
+                "band_gain": "fit gain", "band_gain_lo": "band lo", "band_gain_hi": "band hi", "status": "status"}
+
+
+def render(t: trends.Trends, png: bytes, study: str, report: dict, root, gain_png: bytes | None = None) -> str:
     """The page's HTML. `report`: the study's report config group (the two thresholds); `root`:
-    the checkout whose commit the page names."""
+    the checkout whose commit the page names; `gain_png`: `plots.scaling.gain_vs_d` of `t.gains`."""
     costs = t.costs
     lo, hi = trends.log_factor_range(t.seeds["d_model"].unique())
     return html.render(
         "scaling.html.j2", title=f"scaling – {study}", study=study, report=report, setting=t.setting,
-        sentences=trends.answer(t.fits),
+        sentences=trends.answer(t.fits), d_circuit=t.d_circuit,
+        gain_sentences=trends.gain_sentences(t.gains), gains=_table(t.gains, GAIN_COLUMNS),
+        gain_figure=html.figure(gain_png, "Capacity T* and the gain T*/T₀ over no superposition (T₀ = D/d) vs D; dots: mean over "
+                                          "seeds with 95 % t interval; lines and shades: the trend fit and its 95 % bootstrap band; "
+                                          "dashed: T₀, and gain 1.", "gain_vs_D") if gain_png else "",
         figure=html.figure(png, "Threshold load vs D; lines: fit a + b·log₂D with its 95 % bootstrap band (drawn on log "
                                 "axes); dotted: small-noise theory.", "threshold_vs_D"),
         fits=_table(t.fits, FIT_COLUMNS), shapes=_table(t.shapes, {c: c.replace("_", " ") for c in t.shapes.columns}),

@@ -192,3 +192,45 @@ def threshold_vs_d(seeds, bands, theory_curve, mse_threshold: float) -> bytes:
                  f"(post eq 6.55, mse_x_active = {mse_threshold} at layer L)", ha="center", fontsize=8)
         fig.tight_layout()
         return style.png(fig)
+
+
+def gain_vs_d(gains) -> bytes:
+    """The scaling page's comparison with no superposition as PNG bytes, per L (columns) and z
+    (colour): top, the capacity T* against D (mean over seeds, 95 % t interval; line and shade:
+    the trend fit and its bootstrap band in T* units) with T₀ = D/d dashed; bottom, the gain
+    T*/T₀ likewise, with the reference line at gain 1. `gains`: `analysis.trends.Trends.gains`."""
+    with plt.rc_context(style.RC):
+        layers = sorted(gains["n_layers"].unique())
+        zs = sorted(gains["n_active"].unique())
+        colors = z_palette(zs)
+        fig, axes = plt.subplots(2, len(layers), figsize=(5.2 * len(layers), 7.6), sharex=True, squeeze=False)
+        for col, L in enumerate(layers):
+            for row, unit in enumerate(("capacity", "gain")):
+                ax = axes[row][col]
+                for z in zs:
+                    g = gains[(gains["n_layers"] == L) & (gains["n_active"] == z)].sort_values("d_model")
+                    err = np.vstack([(g[unit] - g[f"{unit}_lo"]).fillna(0).clip(lower=0),
+                                     (g[f"{unit}_hi"] - g[unit]).fillna(0).clip(lower=0)])
+                    ax.errorbar(g["d_model"], g[unit], yerr=err, color=colors[z], marker="o", ms=4, capsize=2, lw=0, elinewidth=1)
+                    if g[f"band_{unit}"].notna().any():
+                        ax.plot(g["d_model"], g[f"band_{unit}"], color=colors[z])
+                        ax.fill_between(g["d_model"], g[f"band_{unit}_lo"], g[f"band_{unit}_hi"], color=colors[z], alpha=0.2, linewidth=0)
+                if unit == "capacity":
+                    t0 = gains[gains["n_layers"] == L].drop_duplicates("d_model").sort_values("d_model")
+                    ax.plot(t0["d_model"], t0["t0"], color="0.3", linestyle="--", linewidth=1, label="T₀ = D/d (no superposition)")
+                    ax.set_title(f"L = {L}: capacity T* (fit ± 95 % bootstrap band)")
+                    ax.legend(fontsize=7, loc="upper left")
+                else:
+                    ax.axhline(1.0, color="0.3", linestyle="--", linewidth=1)
+                    ax.set_title(f"L = {L}: gain T*/T₀ (dashed: 1, no superposition)")
+                ax.set_xscale("log", base=2)
+                ax.set_yscale("log")
+                ax.grid(alpha=0.3, which="both")
+        for ax in axes[-1]:
+            ax.set_xlabel(LABELS["d_model"])
+        axes[0][0].set_ylabel("capacity T* (largest working T)")
+        axes[1][0].set_ylabel("gain T*/T₀, T₀ = D/d")
+        handles = [plt.Line2D([], [], color=c, marker="o", label=f"z = {z}") for z, c in colors.items()]
+        axes[0][-1].legend(handles=handles, fontsize=8, loc="lower right", title=LABELS["n_active"])
+        fig.tight_layout()
+        return style.png(fig)
