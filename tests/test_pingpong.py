@@ -2,6 +2,7 @@
 accounting, and the z = 2 sharing classes."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from cisim.circuits import random_circuits, rotation_relu_circuits
@@ -100,3 +101,26 @@ def test_the_study_config_names_the_cases():
     assert job.cases(tiny["pingpong"], [p["d_model"] for p in expand_points(tiny)]) == {}
     with pytest.raises(ValueError, match="multiple of d"):
         job.cases({**cfg["pingpong"], "random": [[60, 8]]}, [])
+
+
+def test_equal_d_states_the_reference_and_the_equal_parameter_comparison():
+    """D = 400, d = 4, L = 3: ping-pong width 600, 3·600² + 3·600 parameters; the baseline
+    2·400² + 3·400 parameters and T* = 50 at z = 1; T₀ = 100."""
+    from cisim.analysis import pingpong as analysis
+    from cisim.pages import pingpong as pingpong_page
+
+    P = 3 * 600**2 + 3 * 600
+    cases = pd.DataFrame([{"family": "rotation", "d_model": 400, "d_circuit": 4, "n_layers": 3, "n_circuits": 100**2, "width": 600,
+                           "extra_width": 200, "weight_layers": 3, "parameters": P}])
+    summary = pd.DataFrame([{"d_model": 400, "n_layers": 3, "n_active": z, "capacity": c, "capacity_lo": c - 5.0, "capacity_hi": c + 5.0,
+                             "status": "ok", "t_min": 10.0} for z, c in ((1, 50.0), (2, 30.0))])
+    r = analysis.equal_d(cases, summary).set_index("n_active")
+    base = 2 * 400**2 + 3 * 400
+    assert r.loc[1, "t0"] == 100 and r.loc[1, "baseline_gain"] == 0.5 and r.loc[1, "pingpong_gain"] == 100.0
+    assert r.loc[1, "width_factor"] == 1.5 and r.loc[1, "parameters_ratio"] == pytest.approx(P / base)
+    assert r.loc[1, "per_parameter_ratio"] == pytest.approx((10_000 / P) / (50 / base))
+    assert r.loc[1, "t0_equal_parameters"] == P // (2 * 16 + 3 * 4)
+    D = r.loc[1, "equal_parameter_width"]
+    assert 2 * D**2 + 3 * D == pytest.approx(P)
+    assert r.loc[2, "pingpong_gain"] == 0.0 and r.loc[2, "baseline_gain"] == pytest.approx(0.3)
+    assert set(pingpong_page.EQUAL_PARAMETERS) <= set(r.reset_index().columns) and set(analysis.EQUAL_D_NUMBERS) <= set(r.reset_index().columns)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..construction.pingpong import EXACT
-from . import frontier
+from . import costs, frontier
 
 STATIC = "baseline"
 ROUTINGS = ("permutation", "fan_out", "fan_in_2", "identity")  # cross_circuit routings, as in their design labels
@@ -172,7 +172,14 @@ def equal_d(cases: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
 
     Ping-pong's T is (D/d)² at z = 1 and 0 at z = 2 (every pair breaks). The baseline has width D,
     L − 1 weight matrices (its input A⁰ is already the embedded first-layer pre-activation) and
-    (L − 1)·D² + L·D parameters. One row per (D, z); baseline_* columns are the summary's."""
+    (L − 1)·D² + L·D parameters. One row per (D, z); baseline_* columns are the summary's.
+
+    Against no superposition (`analysis.costs`): t0 = ⌊D/d⌋ at equal D and each side's gain over
+    it; at equal parameters, the circuits per parameter of each side (`*_per_mparam`, per 10⁶) and
+    `t0_equal_parameters`, the circuits a disjoint embedding computes exactly with ping-pong's
+    parameter count (T₀·((L − 1)·d² + L·d) parameters for T₀ circuits), with ping-pong's gain over
+    it; `equal_parameter_width`, the width D' of a baseline with ping-pong's parameters
+    ((L − 1)·D'² + L·D' = P). `width_factor` = ping-pong width / D."""
     rows = []
     for _, c in cases[cases["family"] == "rotation"].sort_values("d_model").iterrows():
         D, L = int(c["d_model"]), int(c["n_layers"])
@@ -183,6 +190,10 @@ def equal_d(cases: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
             s = s.iloc[0]
             pp_T = int(c["n_circuits"]) if z == 1 else 0
             base_params = (L - 1) * D**2 + L * D
+            d, pp_params = int(c["d_circuit"]), int(c["parameters"])
+            t0 = costs.reference(D, d)
+            t0_eq = pp_params // costs.disjoint_costs(d, d, L)["parameters_dense"]  # disjoint circuits at ping-pong's parameters
+            width_eq = (-L + np.sqrt(L * L + 4 * (L - 1) * pp_params)) / (2 * (L - 1)) if L > 1 else pp_params / L
             rows.append({"d_model": D, "n_layers": L, "n_active": z,
                          "baseline_capacity": float(s["capacity"]), "baseline_lo": float(s["capacity_lo"]),
                          "baseline_hi": float(s["capacity_hi"]), "baseline_status": s["status"], "baseline_t_min": float(s["t_min"]),
@@ -190,12 +201,21 @@ def equal_d(cases: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
                          "pingpong_width": int(c["width"]), "extra_width": int(c["extra_width"]),
                          "baseline_weight_layers": L - 1, "pingpong_weight_layers": int(c["weight_layers"]),
                          "baseline_parameters": base_params, "pingpong_parameters": int(c["parameters"]),
-                         "parameters_ratio": float(c["parameters"]) / base_params})
+                         "parameters_ratio": float(c["parameters"]) / base_params,
+                         "d_circuit": d, "t0": t0, "baseline_gain": float(s["capacity"]) / t0, "pingpong_gain": pp_T / t0,
+                         "width_factor": int(c["width"]) / D,
+                         "baseline_per_mparam": 1e6 * float(s["capacity"]) / base_params, "pingpong_per_mparam": 1e6 * pp_T / pp_params,
+                         "per_parameter_ratio": (pp_T / pp_params) / (float(s["capacity"]) / base_params) if s["capacity"] > 0 else float("nan"),
+                         "t0_equal_parameters": int(t0_eq), "pingpong_gain_equal_parameters": pp_T / t0_eq if t0_eq else float("nan"),
+                         "equal_parameter_width": float(width_eq)})
     return pd.DataFrame(rows)
 
 
 EQUAL_D_NUMBERS = ["d_model", "n_layers", "n_active", "baseline_capacity", "baseline_lo", "baseline_hi", "baseline_status",
-                   "pingpong_T", "pingpong_width", "pingpong_weight_layers", "baseline_parameters", "pingpong_parameters"]
+                   "pingpong_T", "pingpong_width", "pingpong_weight_layers", "baseline_parameters", "pingpong_parameters",
+                   "t0", "baseline_gain", "pingpong_gain", "width_factor", "parameters_ratio", "baseline_per_mparam",
+                   "pingpong_per_mparam", "per_parameter_ratio", "t0_equal_parameters", "pingpong_gain_equal_parameters",
+                   "equal_parameter_width"]
 
 
 def baseline_row(row) -> dict:
