@@ -215,3 +215,65 @@ def test_accounting_of_the_baseline_and_a_design_with_clean_up_layers():
     assert list(acc.index) == ["baseline", "indicator_cleanup-every2"]
     assert acc.loc["baseline", "parameters"] == 3 * 1000**2 + 4 * 1000 and acc.loc["baseline", "depth"] == 4
     assert acc.loc["indicator_cleanup-every2", "depth"] == 5 and acc.loc["indicator_cleanup-every2", "computing_layers"] == 4
+
+
+# ---------------------------------------------------------------- each design at its best S
+def points_at(D=1000, L=4):
+    base = {"grid": "g", "design": "baseline", "design_options": {}, "allocation": "transversal", "allocation_options": {},
+            "d_model": D, "n_circuits": 25, "redundancy": 6, "n_layers": L, "chi_scale": 1.0}
+    return [base, *({**base, "design": "redundant_indicators", "design_options": {"k": 3, "embedding": e}} for e in ("independent", "shared"))]
+
+
+def test_best_s_each_design_at_its_best_s_with_gains_per_cost_axis(summary):
+    """At (1000, 4) the baseline ran at S = 4 and 6: z = 1 is best at S = 4 (350 > 300), the
+    smallest S tested; every other curve has one S."""
+    s = costs.with_reference(summary, WIDTHS)
+    assert designs.best_s_panels(s, "transversal") == [(1000, 4)]  # D = 2000 and prime_step: one S each
+    best, curve = designs.best_s(s, points_at(), REF)
+    assert set(zip(best["d_model"], best["n_layers"])) == {(1000, 4)} and len(best) == 4 + 4 + 1
+    b = best[(best["design"] == "baseline") & (best["n_active"] == 1)].iloc[0]
+    assert (b["redundancy"], b["capacity"], b["s_edge"], b["gain"]) == (4, 350, "low", pytest.approx(350 / 250))
+    # N = L: per neuron the gain is the gain at equal D; per dense parameter T*/((L−1)·D² + L·D) over T₀/(T₀·((L−1)·d² + L·d))
+    assert b["gain_neurons"] == pytest.approx(350 / 250)
+    assert b["gain_parameters_dense"] == pytest.approx(350 / (3 * 1000**2 + 4000) * (3 * 16 + 16))
+    assert best[best["design"] == INDEPENDENT]["s_edge"].tolist() == ["single"] * 4
+    assert list(curve[(curve["design"] == "baseline") & (curve["n_active"] == 1)]["redundancy"]) == [4, 6]
+    (fact,) = designs.best_s_facts(best)
+    z1 = fact["per_z"][0]
+    assert z1["top"][0] == INDEPENDENT and z1["baseline"]["redundancy"] == 4
+    assert (z1["above"], z1["below"], z1["overlap"]) == ([], [SHARED], [INDEPENDENT])
+    assert fact["per_z"][3]["top"][0] == INDEPENDENT and fact["per_z"][3]["baseline"]["status"] == "below_range"
+    assert fact["edges"] == [("baseline", 1, 4, "low")] and fact["single"][0] == ("baseline", 6)
+    words = page.sentence(fact)
+    assert words.startswith("At D = 1000, L = 4, each design at its own best S, at equal D: z = 1: largest redundant k=3, "
+                            "independent, 400 [350, 450] at S = 6 (gain ×3.2 [2.8, 3.6] over T₀ = 125), per neuron ×3.2, "
+                            "per dense parameter ×")
+    assert "baseline 350 [340, 360] at S = 4 (gain ×1.4 [1.36, 1.44] over T₀ = 250)" in words
+    assert "95 % CI above the baseline's: none; below: redundant k=3, shared; overlapping: redundant k=3, independent" in words
+    assert "z = 4: largest redundant k=3, independent, 50 [40, 60] at S = 6" in words and "baseline < 25 at every S" in words
+    assert "S range edge (the true best S may lie outside the tested S): baseline z = 1 (S = 4, the smallest tested)." in words
+    t = page.best_s_table(best, curve)
+    assert t["header"][:5] == ["design", "D", "L", "z", "best S"]
+    assert t["rows"][0] == ["baseline", "1,000", "4", "1", "4 (S range edge: smallest tested)", "350 [340, 360]", "×1.4 [1.36, 1.44]",
+                            "×1.4", f"×{page.fmt(b['gain_parameters_dense'])}", "S=4: 350, S=6: 300", ""]
+    assert t["rows"][3][4] == "6 (only S tested)"  # baseline z = 2 (rows by z, then design)
+    assert t["rows"][7][4:7] == ["–", "< 25", "< ×0.1"] and t["rows"][7][-1] == "below range at every S"  # baseline z = 4
+
+
+def test_page_renders_the_best_s_section(gathered):
+    ds, summary = gathered
+    report = {"mse_threshold": 0.1, "false_on_threshold": 1e-3, "designs_allocation": "transversal", "designs_redundancy": 6,
+              "designs_d_model": 1000, "designs_n_layers": 2, "designs_n_active": 2}
+    points = points_at(L=2)[::2]  # baseline, shared copies
+    pngs = {"frontier": PNG, "curves": PNG}
+    html = page.render(summary, ds, points, report, "hand", pngs, {})
+    assert "Each design at its best S" in html and "Every design was run at one S only (transversal)" in html
+    base = summary[summary["design"] == "baseline"]
+    more = pd.concat([summary, base.assign(redundancy=4, capacity=base["capacity"] * 2, capacity_lo=base["capacity_lo"] * 2,
+                                           capacity_hi=base["capacity_hi"] * 2)], ignore_index=True)
+    html = page.render(more, ds, points, report, "hand", pngs, {})
+    assert "Each design at its best S" in html and "<th>T* per tested S</th>" in html
+    # the shared copies' lower bound ≥ 800 exceeds the baseline's measured 2 × 366 at S = 4: the bound is the largest
+    assert "At D = 1000, L = 2, each design at its own best S, at equal D: z = 1: largest redundant k=3, shared, ≥ 800 at S = 6" in html
+    assert "baseline 731 [565, 897] at S = 4" in html
+    assert "(S range edge: smallest tested)" in html and "One S tested only: redundant k=3, shared (S = 6)." in html

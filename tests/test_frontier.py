@@ -175,3 +175,62 @@ def test_neuron_and_expected_wrong_criteria_on_the_hand_made_dataset():
         criteria.layer_margins(frontier.table(make_dataset()), criteria.Criteria(applied=("seizure",)))
     with pytest.raises(ValueError, match="not allowed"):
         criteria.Criteria(applied=("mse", "typo"))
+
+
+# ---------------------------------------------------------------- capacity along S
+def s_row(S, cap, lo, hi, status="ok", design="baseline", z=1, t_min=25.0):
+    return {"design": design, "allocation": "transversal", "d_model": 1000, "redundancy": S, "n_layers": 4, "n_active": z,
+            "capacity": cap, "capacity_lo": lo, "capacity_hi": hi, "status": status, "t_min": t_min, "ratio": 1.0}
+
+
+def s_summary():
+    """One S curve per (design, z) of a hand-made frontier summary:
+    baseline z = 1: interior best S = 6 (S = 8's CI overlaps it, S = 12 a lower bound below it);
+    baseline z = 2: best at the smallest S tested (range edge), and a tie at S = 8, 12 below it;
+    baseline z = 3: a lower bound above every measured capacity (S = 12);
+    baseline z = 4: every S fails at its smallest T;
+    design k3 z = 1: a tie between S = 4 and 8 (the smaller wins), one lower bound equal to it;
+    design k3 z = 2: one S only."""
+    nan = math.nan
+    return pd.DataFrame([
+        s_row(4, 355, 342, 368), s_row(6, 407, 396, 418), s_row(8, 397, 384, 411), s_row(12, 300, 300, 300, "lower_bound"),
+        s_row(4, 131, 114, 147, z=2), s_row(6, 102, 94, 111, z=2), s_row(8, 60, 50, 70, z=2), s_row(12, 60, 55, 65, z=2),
+        s_row(4, 75, 70, 80, z=3), s_row(8, 38, 36, 40, z=3), s_row(12, 90, 90, 90, "lower_bound", z=3),
+        s_row(4, nan, nan, nan, "below_range", z=4, t_min=40.0), s_row(8, nan, nan, nan, "below_range", z=4, t_min=25.0),
+        s_row(8, 200, 190, 210, design="k3"), s_row(4, 200, 150, 250, design="k3"), s_row(6, 200, 200, 200, "lower_bound", design="k3"),
+        s_row(6, 50, 40, 60, design="k3", z=2),
+    ])
+
+
+def test_best_redundancy_picks_the_largest_measured_capacity_and_flags_the_range_edge():
+    best = frontier.best_redundancy(s_summary()).set_index(["design", "n_active"])
+    assert "ratio" not in best  # a ratio to the baseline holds S fixed
+    b1 = best.loc[("baseline", 1)]
+    assert (b1["redundancy"], b1["capacity"], b1["capacity_lo"], b1["status"]) == (6, 407, 396, "ok")
+    assert (b1["s_tested"], b1["s_rule"], b1["s_edge"], b1["s_within_ci"], b1["s_open"]) == ((4, 6, 8, 12), "measured", "", (8,), (12,))
+    b2 = best.loc[("baseline", 2)]
+    assert (b2["redundancy"], b2["s_edge"], b2["s_within_ci"], b2["s_open"]) == (4, "low", (), ())
+    assert best.loc[("k3", 2), "s_edge"] == "single" and best.loc[("k3", 2), "redundancy"] == 6
+
+
+def test_best_redundancy_ties_and_lower_bounds():
+    best = frontier.best_redundancy(s_summary()).set_index(["design", "n_active"])
+    # a lower bound above every measured crossing wins (the capacity there is larger still) and is flagged
+    b3 = best.loc[("baseline", 3)]
+    assert (b3["redundancy"], b3["status"], b3["s_rule"], b3["s_edge"]) == (12, "lower_bound", "lower bound above every measured capacity", "high")
+    # equal capacities: the smaller S; a lower bound equal to a measured capacity is not chosen, only named
+    k = best.loc[("k3", 1)]
+    assert (k["redundancy"], k["capacity_hi"], k["s_rule"], k["s_edge"]) == (4, 250, "measured", "low")
+    assert k["s_within_ci"] == (8,) and k["s_open"] == (6,)
+    # every S fails at its smallest T: no best S
+    b4 = best.loc[("baseline", 4)]
+    assert math.isnan(b4["redundancy"]) and b4["status"] == "below_range" and b4["t_min"] == 25.0
+    assert (b4["s_rule"], b4["s_edge"]) == ("below range at every S", "")
+    assert frontier.format_capacity(b4) == "< 25" and frontier.format_capacity(b3) == "≥ 90"
+
+
+def test_redundancy_curve_lists_every_tested_s_in_order():
+    curve = frontier.redundancy_curve(s_summary())
+    k = curve[(curve["design"] == "k3") & (curve["n_active"] == 1)]
+    assert list(k["redundancy"]) == [4, 6, 8] and list(k["status"]) == ["ok", "lower_bound", "ok"]
+    assert list(curve.columns) == [*frontier.S_GROUP, *frontier.S_CURVE_COLUMNS]

@@ -5,7 +5,8 @@ Inputs: the frontier summary (`analysis.frontier.summarize`: one row per design,
 S, L, z), the gathered dataset (per-layer metrics through `analysis.frontier.table`) and the
 study's points (for the accounting). What the comparison holds fixed — the allocation and S of
 the design comparison, the (D, L) of the allocation and S comparisons, z of the per-layer
-curves — is `Slice.from_report(report)` (config group `report`, fields `designs_*`).
+curves — is `Slice.from_report(report)` (config group `report`, fields `designs_*`); the best-S
+comparison (`best_s`) lets S vary instead, each design at the tested S of its largest capacity.
 
 Everything here returns DataFrames, rows and dicts of numbers; `cisim.pages.designs` words them
 and `cisim.plots.designs` draws them. Pure pandas/numpy.
@@ -185,6 +186,78 @@ def reference_facts(summary: pd.DataFrame, ref: Slice) -> list[dict]:
     z_from = next((z for z in zs_all if all(b < z for b in never)), None)
     if out and z_from is not None:
         out.append({"kind": "reference_overall", "d_max": max(D for D, _ in panels(s, ref.allocation)), "z_from": z_from})
+    return out
+
+
+# ---------------------------------------------------------------- each design at its best S
+def best_s_panels(summary: pd.DataFrame, allocation: str) -> list[tuple[int, int]]:
+    """The (D, L) run with `allocation` where some design was run at more than one S, largest D
+    first (elsewhere the best S is the one S tested, shown by the capacity tables)."""
+    s = summary[summary["allocation"] == allocation]
+    n_s = s.groupby(["design", "d_model", "n_layers"])["redundancy"].nunique()
+    return sorted({(int(D), int(L)) for (_, D, L), n in n_s.items() if n > 1}, key=lambda k: (-k[0], k[1]))
+
+
+def best_s(summary: pd.DataFrame, points: list, ref: Slice) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(best, curve): every design of the reference allocation at its best S
+    (`frontier.best_redundancy`) and its whole S curve (`frontier.redundancy_curve`), at the
+    (D, L) of `best_s_panels`.
+
+    `best` carries the reference (`summary` must: `with_reference`; T₀ = D/d and the gain
+    T*/T₀ at the best S) and, from the design's accounting (`costs.derived_costs`; the neuron and
+    dense-parameter counts do not depend on S or T), gain_neurons and gain_parameters_dense
+    (`costs.per_cost`: T* per neuron / per dense parameter over the no-superposition network's).
+    Rows ordered by D (largest first), L, z and design."""
+    keep = set(best_s_panels(summary, ref.allocation))
+    in_panel = np.array([(int(D), int(L)) in keep for D, L in zip(summary["d_model"], summary["n_layers"])], dtype=bool)
+    s = summary[(summary["allocation"] == ref.allocation).to_numpy() & in_panel]
+    if s.empty:
+        return pd.DataFrame(), pd.DataFrame()
+    best, curve = frontier.best_redundancy(s), frontier.redundancy_curve(s)
+    acc = {(r["design"], int(r["d_model"]), int(r["computing_layers"])): r for _, r in accounting_table(points).iterrows()}
+    gains = []
+    for _, r in best.iterrows():
+        a, D, L = acc.get((r["design"], int(r["d_model"]), int(r["n_layers"]))), int(r["d_model"]), int(r["n_layers"])
+        if a is None or not np.isfinite(r["capacity"]):
+            gains.append((np.nan, np.nan))
+            continue
+        c = costs.derived_costs(a, int(r["capacity_tested"]), int(r["d_circuit"]), int(r["redundancy"]))
+        g = costs.per_cost(float(r["capacity"]), c, costs.disjoint_costs(D, int(r["d_circuit"]), L))
+        gains.append((g["gain_neurons"], g["gain_parameters_dense"]))
+    best["gain_neurons"] = [g[0] for g in gains]
+    best["gain_parameters_dense"] = [g[1] for g in gains]
+    best = best.sort_values(["d_model", "n_layers", "n_active", "design"],
+                            key=lambda c: c.map(order_key) if c.name == "design" else -c if c.name == "d_model" else c)
+    return best.reset_index(drop=True), curve
+
+
+def best_s_facts(best: pd.DataFrame) -> list[dict]:
+    """Per (D, L) of `best_s` (largest D first), the designs compared each at its own best S, at
+    equal D: {kind: best_s, d_model, n_layers, per_z: [{n_active, top: (design, row) of the
+    largest capacity (`frontier.largest`: a measured one before a lower bound; ties in page order),
+    baseline: row or None, above, below, overlap: designs whose measured 95 % CI lies above /
+    below / overlaps the baseline's (both measured)}], edges: [(design, z, S, "low"/"high")],
+    single: [(design, S)] (one S tested)}."""
+    out = []
+    if best.empty:
+        return out
+    for (D, L), g in best.groupby(["d_model", "n_layers"], sort=False):
+        per_z = []
+        for z, h in g.groupby("n_active", sort=True):
+            top, _ = frontier.largest(h.assign(order=h["design"].map(order_key)), "order")
+            measured = h[(h["status"] == "ok") & np.isfinite(h["capacity"])]
+            b = h[h["design"] == frontier.BASELINE]
+            base = None if b.empty else b.iloc[0]
+            above, below, overlap = [], [], []
+            if base is not None and base["status"] == "ok":
+                for _, r in measured[measured["design"] != frontier.BASELINE].iterrows():
+                    (above if r["capacity_lo"] > base["capacity_hi"] else below if r["capacity_hi"] < base["capacity_lo"]
+                     else overlap).append(r["design"])
+            per_z.append({"n_active": int(z), "top": None if top is None else (top["design"], top), "baseline": base,
+                          "above": above, "below": below, "overlap": overlap})
+        edges = [(r["design"], int(r["n_active"]), int(r["redundancy"]), r["s_edge"]) for _, r in g.iterrows() if r["s_edge"] in ("low", "high")]
+        single = sorted({(r["design"], int(r["redundancy"])) for _, r in g.iterrows() if r["s_edge"] == "single"}, key=lambda x: order_key(x[0]))
+        out.append({"kind": "best_s", "d_model": int(D), "n_layers": int(L), "per_z": per_z, "edges": edges, "single": single})
     return out
 
 

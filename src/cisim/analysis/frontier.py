@@ -25,6 +25,10 @@ the group's status being the worst of its seeds; `load` = capacity·(d/D)² (the
 The ratio to the baseline compares means at the same (allocation, D, S, L, z); `ratio_ci` is
 the t interval of the per-seed paired ratios (same seed: same angles and inputs).
 
+Along S (`best_redundancy`, `redundancy_curve`): each (design, allocation, D, L, z) at its best
+S, the tested S of the largest capacity (a measured crossing before a lower bound, ties to the
+smaller S), flagged where it is the edge of the tested S range, with its whole S curve.
+
 Pure pandas/numpy: tables come from `datasets.tidy`, nothing here touches files.
 """
 
@@ -204,3 +208,82 @@ def format_capacity(row) -> str:
     if np.isfinite(row["capacity_lo"]):
         return f"{row['capacity']:.0f} [{row['capacity_lo']:.0f}, {row['capacity_hi']:.0f}]"
     return f"{row['capacity']:.0f}"
+
+
+# ---------------------------------------------------------------- capacity along S
+S_GROUP = ["design", "allocation", "d_model", "n_layers", "n_active"]  # what the best S is chosen within
+S_CURVE_COLUMNS = ["redundancy", "capacity", "capacity_lo", "capacity_hi", "status", "t_min"]
+RATIO_COLUMNS = ("ratio", "ratio_lo", "ratio_hi", "baseline_capacity", "baseline_status")
+
+
+def redundancy_curve(summary: pd.DataFrame) -> pd.DataFrame:
+    """The S curve of every (design, allocation, D, L, z): the summary's rows sorted by S_GROUP and
+    S, columns S_GROUP + S_CURVE_COLUMNS (capacity T* with its CI and status at each tested S)."""
+    return summary.sort_values([*S_GROUP, "redundancy"])[[*S_GROUP, *S_CURVE_COLUMNS]].reset_index(drop=True)
+
+
+def largest(rows: pd.DataFrame, tie: str) -> tuple[pd.Series | None, str]:
+    """The row of largest capacity among `rows` (frontier summary rows) and the rule that chose
+    it: "measured" (the largest measured crossing, status "ok"), "lower bound" (no row has a
+    measured one), "lower bound above every measured capacity" (a lower bound "≥ T" is not
+    comparable with a measured crossing, so it wins only when it exceeds all of them), or
+    "below range" (no finite capacity: row None). Equal capacities go to the
+    smallest value of column `tie`."""
+    finite = rows[np.isfinite(rows["capacity"])]
+    measured = finite[finite["status"] == "ok"]
+    bounds = finite[finite["status"] == "lower_bound"]
+    top = lambda h: h.loc[h.sort_values(["capacity", tie], ascending=[False, True]).index[0]]  # noqa: E731
+    if len(measured) and not (len(bounds) and bounds["capacity"].max() > measured["capacity"].max()):
+        return top(measured), "measured"
+    if len(bounds):
+        return top(bounds), "lower bound" if not len(measured) else "lower bound above every measured capacity"
+    return None, "below range"
+
+
+def best_redundancy(summary: pd.DataFrame) -> pd.DataFrame:
+    """Each (design, allocation, D, L, z) at its best S: the tested S with the largest capacity T*.
+
+    `summary`: a frontier summary (`summarize`: one row per design, allocation, D, S, L, z; any
+    extra columns, e.g. the reference T₀ and gain of `analysis.costs.with_reference`, come along
+    with the chosen row — T₀ = D/d does not depend on S). Decisions are the frontier's
+    (`criteria.works` through `crossing`); the choice only compares capacities:
+
+    * (`largest`) a measured crossing (status "ok") is preferred; a lower bound "≥ T" (the largest tested T
+      still works) is not comparable with it and is chosen only when it exceeds every measured
+      capacity (then the true capacity there exceeds them too) or when no S has a measured one;
+    * ties (equal T*) go to the smallest S (fewest neurons per circuit and layer);
+    * when every S fails at its smallest tested T, no S is best: redundancy NaN, status
+      "below_range", capacity NaN, t_min the smallest over S.
+
+    Columns: every column of the chosen summary row (redundancy = the best S) but the ratio to
+    the baseline (RATIO_COLUMNS: it holds S fixed, the best S of two designs can differ), and
+    s_tested (tuple of the tested S), s_rule (how the row was chosen: "measured", "lower bound",
+    "lower bound above every measured capacity", "below range at every S"), s_edge ("single"
+    when one S was tested, "low"/"high" when the best S is the smallest/largest tested one —
+    the true best may lie outside the sweep's S range —, else ""), s_within_ci (tuple of the
+    other S with a measured capacity whose 95 % CI overlaps the best one's: not distinguishable
+    from it) and s_open (tuple of the other S whose capacity is a lower bound not above the best
+    one: they may be better; the sweep did not reach their crossing)."""
+    rows = []
+    for _, g in summary.sort_values([*S_GROUP, "redundancy"]).groupby(S_GROUP, sort=True):
+        best, rule = largest(g, "redundancy")
+        if best is None:
+            best, rule = g.iloc[int(np.argmin(g["t_min"].to_numpy()))], "below range at every S"
+        tested = tuple(int(s) for s in g["redundancy"])
+        others = g[g["redundancy"] != best["redundancy"]]
+        measured = others[(others["status"] == "ok") & np.isfinite(others["capacity"])]
+        within, open_ = (), ()
+        if rule != "below range at every S":
+            if best["status"] == "ok" and np.isfinite(best["capacity_lo"]):
+                overlap = (measured["capacity_hi"] >= best["capacity_lo"]) & (measured["capacity_lo"] <= best["capacity_hi"])
+                within = tuple(int(s) for s in measured.loc[overlap, "redundancy"])
+            open_ = tuple(int(s) for s in others.loc[others["status"] == "lower_bound", "redundancy"])
+        S = best["redundancy"]
+        edge = ("single" if len(tested) == 1 else "low" if S == tested[0] else "high" if S == tested[-1] else "")
+        row = {k: v for k, v in best.to_dict().items() if k not in RATIO_COLUMNS}
+        if rule == "below range at every S":
+            row.update(redundancy=np.nan, capacity=np.nan, capacity_lo=np.nan, capacity_hi=np.nan, status="below_range",
+                       t_min=float(g["t_min"].min()))
+            edge = ""
+        rows.append({**row, "s_tested": tested, "s_rule": rule, "s_edge": edge, "s_within_ci": within, "s_open": open_})
+    return pd.DataFrame(rows)

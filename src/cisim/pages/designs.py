@@ -1,5 +1,6 @@
 """The designs comparison page: the answers to the study's four questions in sentences, the
-capacity tables, the figures and the neuron/parameter accounting (docs/designs.md).
+capacity tables, each design at its best S, the figures and the neuron/parameter accounting
+(docs/designs.md).
 
 The numbers come from `analysis.designs` (facts, tables) and `analysis.frontier` (capacities);
 this module words them and renders `templates/designs.html.j2`. No number is typed in by hand.
@@ -103,7 +104,52 @@ def _words(fact: dict) -> str:
     if kind == "by_allocation":
         return (f"{p(fact['design'])}, D = {fact['d_model']}, S = {fact['redundancy']}, L = {fact['n_layers']}, "
                 f"z = {fact['n_active']}: " + "; ".join(f"{a}: {capacity(r)}" for a, r in fact["rows"]) + ".")
+    if kind == "best_s":
+        return _best_s_words(fact)
     raise ValueError(f"fact kind={kind!r} has no sentence")
+
+
+def _names(labels) -> str:
+    return ", ".join(designs.pretty(d) for d in labels) or "none"
+
+
+def _axis_gain(row, column: str) -> str:
+    """A gain on one cost axis: '×2.6', '≥ ×2.6' (lower bound), '–' (no capacity)."""
+    if not np.isfinite(row.get(column, np.nan)):
+        return "–"
+    return f"{'≥ ' if row['status'] == 'lower_bound' else ''}×{fmt(row[column])}"
+
+
+def _at_best_s(row) -> str:
+    """'407 [396, 418] at S = 6 (gain ×1.63 over T₀ = 250)', or '< 25 at every S'."""
+    if not np.isfinite(row["redundancy"]):
+        return f"{capacity(row)} at every S"
+    return f"{capacity(row)} at S = {int(row['redundancy'])} (gain {gain(row)} over T₀ = {fmt(int(row['t0']))})"
+
+
+def _best_s_words(fact: dict) -> str:
+    parts = []
+    for f in fact["per_z"]:
+        words = []
+        if f["top"] is not None:
+            d, r = f["top"]
+            words.append(f"largest {designs.pretty(d)}, {_at_best_s(r)}, per neuron {_axis_gain(r, 'gain_neurons')}, "
+                         f"per dense parameter {_axis_gain(r, 'gain_parameters_dense')}")
+        if f["baseline"] is not None and (f["top"] is None or f["top"][0] != frontier.BASELINE):
+            words.append(f"baseline {_at_best_s(f['baseline'])}")
+        if f["above"] or f["below"] or f["overlap"]:
+            words.append(f"95 % CI above the baseline's: {_names(f['above'])}; below: {_names(f['below'])}; "
+                         f"overlapping: {_names(f['overlap'])}")
+        parts.append(f"z = {f['n_active']}: " + "; ".join(words or ["no design has a capacity"]))
+    text = (f"At D = {fact['d_model']}, L = {fact['n_layers']}, each design at its own best S, at equal D: "
+            + "; ".join(parts) + ".")
+    if fact["edges"]:
+        text += (" S range edge (the true best S may lie outside the tested S): "
+                 + ", ".join(f"{designs.pretty(d)} z = {z} (S = {S}, the {'smallest' if e == 'low' else 'largest'} tested)"
+                             for d, z, S, e in fact["edges"]) + ".")
+    if fact["single"]:
+        text += " One S tested only: " + ", ".join(f"{designs.pretty(d)} (S = {S})" for d, S in fact["single"]) + "."
+    return text
 
 
 def _gain_of(row) -> str:
@@ -145,6 +191,53 @@ def capacity_tables(summary: pd.DataFrame, ref: designs.Slice) -> list[dict]:
     for S in sorted(int(S) for S in summary["redundancy"].unique() if S != ref.redundancy):
         tables.append(capacity_table(base, ref.d_model, ref.n_layers, ref.allocation, S))
     return [t for t in tables if t is not None]
+
+
+BEST_S_HEADER = ["design", "D", "L", "z", "best S", "T* [95 % CI]", "gain T*/T₀ (equal D)", "gain per neuron",
+                 "gain per dense param", "T* per tested S", "note"]
+
+
+def s_curve_cell(curve: pd.DataFrame) -> str:
+    """'S=4: 355, S=6: 407, S=12: ≥ 300': T* at every tested S of one S curve (rows of
+    `analysis.frontier.redundancy_curve`), means over seeds, bounds marked."""
+    return ", ".join(f"S={int(r['redundancy'])}: {frontier.format_capacity({**r, 'capacity_lo': np.nan})}"
+                     for _, r in curve.iterrows())
+
+
+def best_s_cell(row) -> str:
+    """The best S, with 'S range edge' when it is the smallest or largest S tested and 'only S
+    tested' when it is the one S tested; '–' when every S fails at its smallest T."""
+    if not np.isfinite(row["redundancy"]):
+        return "–"
+    edge = {"low": " (S range edge: smallest tested)", "high": " (S range edge: largest tested)", "single": " (only S tested)"}
+    return f"{int(row['redundancy'])}{edge.get(row['s_edge'], '')}"
+
+
+def best_s_note(row) -> str:
+    """How the best S was chosen where it needs saying: a lower bound chosen, other S within
+    the CI, other S whose lower bound may be higher."""
+    notes = []
+    if row["s_rule"] != "measured":
+        notes.append(row["s_rule"])
+    if row["s_within_ci"]:
+        notes.append("CI overlaps S = " + ", ".join(map(str, row["s_within_ci"])))
+    if row["s_open"]:
+        notes.append("lower bound, not comparable, at S = " + ", ".join(map(str, row["s_open"])))
+    return "; ".join(notes)
+
+
+def best_s_table(best: pd.DataFrame, curve: pd.DataFrame) -> dict | None:
+    """The best-S table (header, rows of cells) of `analysis.designs.best_s`; None when empty."""
+    if best.empty:
+        return None
+    key = frontier.S_GROUP
+    curves = {k: g for k, g in curve.groupby(key, sort=False)}
+    rows = []
+    for _, r in best.iterrows():
+        rows.append([designs.pretty(r["design"]), fmt(int(r["d_model"])), fmt(int(r["n_layers"])), fmt(int(r["n_active"])),
+                     best_s_cell(r), capacity(r), gain(r), _axis_gain(r, "gain_neurons"), _axis_gain(r, "gain_parameters_dense"),
+                     s_curve_cell(curves[tuple(r[k] for k in key)]), best_s_note(r)])
+    return {"header": BEST_S_HEADER, "rows": rows}
 
 
 AXES = {"neurons": "neuron", "parameters_dense": "dense parameter", "parameters_nonzero": "non-zero parameter",
@@ -208,6 +301,7 @@ def render(summary: pd.DataFrame, ds, points: list, report: dict, study: str, pn
     facts = designs.answers(summary, ds, designs.matched_settings(summary, ds, ref), ref)
     acc = designs.accounting_table(points)
     cost = designs.cost_table(points, summary, ref)
+    best, curve = designs.best_s(summary, points, ref)
     text = captions(ref)
     return render_template(
         "designs.html.j2",
@@ -217,6 +311,8 @@ def render(summary: pd.DataFrame, ds, points: list, report: dict, study: str, pn
         n_seeds=int(summary["n_seeds"].max()),
         answers=[(QUESTIONS[q], [sentence(f) for f in facts.get(q, [])]) for q in QUESTIONS],
         tables=capacity_tables(summary, ref),
+        best_s=best_s_table(best, curve), best_s_sentences=[sentence(f) for f in designs.best_s_facts(best)],
+        allocation=ref.allocation, ref_s=ref.redundancy,
         figures=[figure(pngs[name], text[name], name) for name in ("frontier", "curves")],
         accounting=table(acc.assign(design=acc["design"].map(designs.pretty))),
         cost_sentences=cost_sentences(cost) if len(cost) else [],
