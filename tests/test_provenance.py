@@ -89,6 +89,29 @@ def umask(mask):
         os.umask(old)
 
 
+def test_an_allocation_file_round_trips_without_xarray_on_the_writing_side(tmp_path):
+    """`write_allocations` (netCDF4 alone, so an allocate job skips importing xarray) writes what
+    `read_allocations` reads back exactly, with the provenance attributes and variable names."""
+    from cisim import construction
+
+    spec = construction.NetworkSpec(d_model=400, n_circuits=40, redundancy=6, n_layers=3, design="redundant_indicators",
+                                    design_options={"k": 3, "embedding": "independent"}, allocation="transversal")
+    allocations = {seed: construction.allocate(spec, seed) for seed in (0, 3)}
+    summaries = {seed: {name: {"max_overlap": 2.0, "mean_squared_overlap": 0.5 + seed, "mean_squared_overlap_formula": 0.25,
+                               "load_min": 1.0, "load_max": np.nan} for name in alloc} for seed, alloc in allocations.items()}
+    cfg = '{"allocation": "transversal"}'
+    path = tmp_path / "alloc.nc"
+    datasets.write_allocations(allocations, summaries, datasets.provenance(cfg, rule="allocate"), path)
+    back = datasets.read_allocations(path, expected_sha256=datasets.config_sha256(cfg))
+    assert back.keys() == allocations.keys()
+    for seed in allocations:
+        for name, a in allocations[seed].items():
+            assert np.array_equal(back[seed][name], a) and back[seed][name].dtype == np.int64
+    ds = xr.load_dataset(path)
+    assert float(ds[f"mean_squared_overlap_{name}"].sel(seed=3)) == 3.5 and np.isnan(ds[f"load_max_{name}"]).all()
+    assert ds[f"allocation_{name}"].dims == ("seed", "circuit", "slot") and ds.attrs["snakemake_rule"] == "allocate"
+
+
 def test_written_files_respect_the_umask(tmp_path):
     """As open() creates files: 0o666 minus the umask (tempfile.mkstemp would give 0600)."""
     ds = fake_run(POINT, "main", 10, 5)

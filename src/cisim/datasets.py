@@ -26,6 +26,7 @@ normal open() (umask applies), and a full disk or a refused permission is named 
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import os
 import shlex
@@ -33,10 +34,23 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
-import xarray as xr
 
 from . import __version__
 from .files import WriteError, atomic  # noqa: F401  (WriteError: what `write` raises, cause named)
+
+
+class _Xarray:
+    """xarray, imported on first use: importing it (with pandas) takes most of a second, and an
+    `allocate` job, which writes its file with netCDF4 alone (`write_allocations`), never needs it."""
+
+    def __getattr__(self, name):
+        import xarray
+
+        globals()["xr"] = xarray
+        return getattr(xarray, name)
+
+
+xr = _Xarray()
 
 CONVENTIONS = "CF-1.12"
 DEFAULT_CHI_CONVENTION = "post"  # what a run file without the attribute used (the only convention before it existed)
@@ -152,7 +166,7 @@ def provenance(config_json: str, backend: str = "numpy", rule: str = "") -> dict
         "git_dirty": dirty,
         "backend": backend,
         "numpy_version": np.__version__,
-        "xarray_version": xr.__version__,
+        "xarray_version": importlib.metadata.version("xarray"),
         "snakemake_rule": rule,
     }
 
@@ -188,17 +202,37 @@ def read(path: str | os.PathLike, rule: str, required: tuple = ()) -> xr.Dataset
 
 
 # ---------------------------------------------------------------- allocations
-def allocations_to_dataset(allocations: dict, summaries: dict, attrs: dict) -> xr.Dataset:
-    """allocations: {seed: {name: int (T, S)}}; summaries: {seed: {name: dict of numbers}}."""
+def write_allocations(allocations: dict, summaries: dict, attrs: dict, path) -> None:
+    """Write an `allocate` output atomically with netCDF4 alone (no xarray import):
+    allocations {seed: {name: int (T, S)}} as `allocation_<name>` (seed, circuit, slot) and the
+    summaries {seed: {name: dict of numbers}} as `<key>_<name>` (seed); read by `read_allocations`."""
+    import netCDF4
+
     seeds = sorted(allocations)
     names = sorted(allocations[seeds[0]])
-    data = {}
-    for name in names:
-        data[f"allocation_{name}"] = (("seed", "circuit", "slot"), np.stack([allocations[s][name] for s in seeds]))
-        for key in ("max_overlap", "mean_squared_overlap", "mean_squared_overlap_formula", "load_min", "load_max"):
-            data[f"{key}_{name}"] = (("seed",), np.array([summaries[s][name][key] for s in seeds]))
-    ds = xr.Dataset(data, coords={"seed": seeds}, attrs=attrs)
-    return _annotate(ds)
+    with atomic(path) as tmp:
+        with netCDF4.Dataset(tmp, "w", format="NETCDF4") as nc:
+            T, S = np.asarray(allocations[seeds[0]][names[0]]).shape
+            for dim, size in (("seed", len(seeds)), ("circuit", T), ("slot", S)):
+                nc.createDimension(dim, size)
+            nc.createVariable("seed", "i8", ("seed",))[:] = np.asarray(seeds, dtype=np.int64)
+            for name in names:
+                stacked = np.stack([np.asarray(allocations[s][name], dtype=np.int64) for s in seeds])
+                if stacked.shape[1:] != (T, S):
+                    raise ValueError(f"allocation {name!r} has shape {stacked.shape[1:]}, expected {(T, S)} like {names[0]!r}")
+                _nc_variable(nc, f"allocation_{name}", stacked, ("seed", "circuit", "slot"))
+                for key in ("max_overlap", "mean_squared_overlap", "mean_squared_overlap_formula", "load_min", "load_max"):
+                    _nc_variable(nc, f"{key}_{name}", np.array([summaries[s][name][key] for s in seeds], dtype=np.float64), ("seed",))
+            nc.setncatts(attrs)
+
+
+def _nc_variable(nc, name: str, values: np.ndarray, dims: tuple) -> None:
+    fill = np.nan if values.dtype.kind == "f" else None  # as xarray writes floats: NaN marks missing
+    var = nc.createVariable(name, values.dtype, dims, zlib=True, complevel=4, fill_value=fill)
+    var[:] = values
+    long_name, units = {**VARIABLES, **COORDS}.get(name, (None, ""))
+    if long_name:
+        var.setncatts({"long_name": long_name, **({"units": units} if units else {})})
 
 
 def read_allocations(path, expected_sha256: str | None = None, run_config: dict | None = None) -> dict:

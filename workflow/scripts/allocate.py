@@ -9,4 +9,4 @@ logging.basicConfig(filename=snakemake.log[0], filemode="w", level=logging.INFO,
 cfg = json.loads(snakemake.params.cfg)
 allocations, summaries = allocate_point(cfg)
 attrs = datasets.provenance(snakemake.params.cfg, rule="allocate")
-datasets.write(datasets.allocations_to_dataset(allocations, summaries, attrs), snakemake.output[0])
+datasets.write_allocations(allocations, summaries, attrs, snakemake.output[0])
