@@ -41,4 +41,7 @@ def test_designs_page_is_published(designs_run):
     assert "Fair comparison: neurons, parameters and depth" in page and "data:image/png;base64," in page
     # the S and allocation comparisons at the study's report.designs_d_model / designs_n_layers
     assert "Baseline, transversal, D = 400, L = 3, z = 2: S = 4: " in page and "D = 400, L = 3, random_subsets, S = 6" in page
+    # each design at its best S where some design ran at more than one S (the baseline at S = 4, 6)
+    assert "Each design at its best S" in page and "At D = 400, L = 3, each design at its own best S, at equal D: z = 1: " in page
+    assert "S=4: " in page and "(only S tested)" in page
     assert (designs_run / "reports/designs_tiny/designs/frontier.png").stat().st_size > 10_000
