@@ -277,3 +277,4 @@ def test_page_renders_the_best_s_section(gathered):
     assert "At D = 1000, L = 2, each design at its own best S, at equal D: z = 1: largest redundant k=3, shared, ≥ 800 at S = 6" in html
     assert "baseline 731 [565, 897] at S = 4" in html
     assert "(S range edge: smallest tested)" in html and "One S tested only: redundant k=3, shared (S = 6)." in html
+    assert "<td>lower bound, none measured</td>" in html  # the shared copies: one S, a lower bound

@@ -224,11 +224,11 @@ def redundancy_curve(summary: pd.DataFrame) -> pd.DataFrame:
 
 def largest(rows: pd.DataFrame, tie: str) -> tuple[pd.Series | None, str]:
     """The row of largest capacity among `rows` (frontier summary rows) and the rule that chose
-    it: "measured" (the largest measured crossing, status "ok"), "lower bound" (no row has a
-    measured one), "lower bound above every measured capacity" (a lower bound "≥ T" is not
-    comparable with a measured crossing, so it wins only when it exceeds all of them), or
-    "below range" (no finite capacity: row None). Equal capacities go to the
-    smallest value of column `tie`."""
+    it: "measured" (the largest measured crossing, status "ok"), "lower bound, none measured"
+    (no row has a measured one), "lower bound above every measured capacity" (a lower bound
+    "≥ T" is not comparable with a measured crossing, so it wins only when it exceeds all of
+    them), or "below range" (no finite capacity: row None). Equal capacities go to the smallest
+    value of column `tie`."""
     finite = rows[np.isfinite(rows["capacity"])]
     measured = finite[finite["status"] == "ok"]
     bounds = finite[finite["status"] == "lower_bound"]
@@ -236,7 +236,7 @@ def largest(rows: pd.DataFrame, tie: str) -> tuple[pd.Series | None, str]:
     if len(measured) and not (len(bounds) and bounds["capacity"].max() > measured["capacity"].max()):
         return top(measured), "measured"
     if len(bounds):
-        return top(bounds), "lower bound" if not len(measured) else "lower bound above every measured capacity"
+        return top(bounds), "lower bound, none measured" if not len(measured) else "lower bound above every measured capacity"
     return None, "below range"
 
 
@@ -257,8 +257,8 @@ def best_redundancy(summary: pd.DataFrame) -> pd.DataFrame:
 
     Columns: every column of the chosen summary row (redundancy = the best S) but the ratio to
     the baseline (RATIO_COLUMNS: it holds S fixed, the best S of two designs can differ), and
-    s_tested (tuple of the tested S), s_rule (how the row was chosen: "measured", "lower bound",
-    "lower bound above every measured capacity", "below range at every S"), s_edge ("single"
+    s_tested (tuple of the tested S), s_rule (how the row was chosen: "measured", "lower bound,
+    none measured", "lower bound above every measured capacity", "below range at every S"), s_edge ("single"
     when one S was tested, "low"/"high" when the best S is the smallest/largest tested one —
     the true best may lie outside the sweep's S range —, else ""), s_within_ci (tuple of the
     other S with a measured capacity whose 95 % CI overlaps the best one's: not distinguishable
