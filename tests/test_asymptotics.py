@@ -103,3 +103,36 @@ def test_scaling_tiny_study_builds_its_page(tmp_path):
     assert "per doubling of D" in page and "What ran" in page
     assert "gain T*/T₀ over no superposition at D = " in page and "T₀ = D/d" in page
     assert differences("scaling_tiny", tmp_path) == []  # the same numbers as recorded (tests/twins.py)
+
+
+@pytest.mark.slow
+def test_asymptotics_tiny_study_shows_the_best_s_and_the_gain(tmp_path):
+    """The asymptotics pipeline in miniature (S = 4 and 6 per width): the scaling page picks the
+    best S per (L, z, D), fits the threshold there and shows the gain over no superposition."""
+    from .pipeline import copy_workflow, smk
+    from .twins import differences
+
+    smk(copy_workflow(tmp_path), "scaling", "--config", "study=asymptotics_tiny")
+    page = (tmp_path / "reports/asymptotics_tiny/scaling/index.html").read_text()
+    assert "Best S per width" in page and "T*/(D/d)" in page and "T* at each tested S" in page
+    assert "S = best of 4, 6" in page and "S = 4: " in page and "S = 6: " in page
+    assert "gain T*/T₀ over no superposition at D = " in page and "per doubling of D" in page
+    assert differences("asymptotics_tiny", tmp_path) == []  # the same numbers as recorded (tests/twins.py)
+
+
+def test_best_s_picks_the_largest_capacity_per_width_and_keeps_one_s_unchanged():
+    seeds = synthetic(0.0)
+    seeds["design"], seeds["allocation"], seeds["redundancy"] = "baseline", "transversal", 6
+    for col in ("capacity_tested", "t_min", "t_max"):
+        seeds[col] = seeds["capacity"]
+    seeds["t_min"] = 1.0
+    same, best = trends.best_s(seeds, 4)
+    assert same[seeds.columns].equals(seeds.sort_values(["n_layers", "n_active", "d_model", "seed"]).reset_index(drop=True))
+    assert (best["redundancy"] == 6).all() and (best["s_edge"] == "single").all()
+    other = seeds.copy()
+    other["redundancy"] = 4
+    other["capacity"] = np.where(other["d_model"] >= 4096, 2.0, 0.5) * other["capacity"]
+    picked, best = trends.best_s(pd.concat([seeds, other], ignore_index=True), 4)
+    assert list(best.sort_values("d_model")["redundancy"]) == [6, 6, 4, 4, 4]
+    assert set(picked[picked["d_model"] == 1024]["redundancy"]) == {6}
+    assert best["s_curve"].str.contains("S = 4: ").all() and trends.setting(picked)["S"] == "best of 4, 6"

@@ -29,6 +29,7 @@ OUTPUTS = {
     "scaling_tiny": ["data/scaling_tiny/summary.nc"],
     "pingpong_tiny": ["data/pingpong_tiny/summary.nc", "data/pingpong_tiny/pingpong/*.nc"],
     "dynamic_tiny": ["data/dynamic_tiny/summary.nc"],
+    "asymptotics_tiny": ["data/asymptotics_tiny/summary.nc"],
 }
 SLACK = 10 * metrics.AGREEMENT["relative"]
 CSV_KEYS = ["design", "allocation", "d_model", "redundancy", "n_layers", "n_active", "seed"]

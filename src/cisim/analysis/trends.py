@@ -15,6 +15,13 @@ trend is growing / shrinking when that interval excludes 0, else constant within
 where even the smallest tested T fails ("below_range") carry no threshold; widths where the
 largest tested T works ("lower_bound") enter with that T (a lower bound) and are flagged.
 
+Several S per width (the asymptotics study): per (L, z, D) the fits use the capacity at the
+best S (`frontier.best_redundancy`: the tested S with the largest mean capacity T* over seeds, a
+measured crossing preferred to a lower bound, ties to the smaller S), i.e. the question is
+whether the construction works asymptotically when S may be chosen per width. Every seed of
+that S enters the fit; where every S fails at its smallest T, the smallest S stands in (its
+width is reported as having no threshold). `best_s` keeps the whole S curve for the page.
+
 Against no superposition (`analysis.costs`): per width, the capacity T* and the gain T*/T₀ over
 T₀ = D/d circuits on disjoint neurons, with the fit's band carried into both units.
 
@@ -59,14 +66,41 @@ def thresholds(ds, report: dict) -> pd.DataFrame:
 
 
 def setting(seeds: pd.DataFrame) -> dict:
-    """The one design, allocation and S = redundancy the fits run over (they group by (L, z) only)."""
+    """The one design and allocation the fits run over (they group by (L, z) only), and S: the
+    one redundancy, or "best of 4, 6, …" when several were tested (`best_s` picks one per width);
+    S_values: every tested S."""
     out = {}
-    for key, column in (("design", "design"), ("allocation", "allocation"), ("S", "redundancy")):
+    for key, column in (("design", "design"), ("allocation", "allocation")):
         values = sorted(seeds[column].unique())
         if len(values) != 1:
             raise ValueError(f"the scaling page fits one {column}; the summary holds {values}")
         out[key] = values[0].item() if hasattr(values[0], "item") else values[0]
+    s_values = [int(s) for s in sorted(seeds["redundancy"].unique())]
+    out["S"] = s_values[0] if len(s_values) == 1 else "best of " + ", ".join(str(s) for s in s_values)
+    out["S_values"] = s_values
     return out
+
+
+def best_s(seeds: pd.DataFrame, d: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the seeds at the best S, the best S per (L, z, D)).
+
+    `seeds`: `thresholds` rows at every tested S. The best S per (design, allocation, D, L, z) is
+    `frontier.best_redundancy` of the seeds' frontier summary (with T₀ and the gain of
+    `costs.with_reference`); where no S is best (below range at every S) the smallest S stands
+    in. The second frame is `best_redundancy`'s, plus s_curve: the capacity at every tested S as
+    text ("S = 4: 312 [290, 334]; S = 6: ≥ 350", `frontier.format_capacity`). With one S the
+    seeds come back unchanged."""
+    summary = costs.with_reference(frontier.summarize(seeds.rename(columns={"threshold": "load"})), d)
+    best = frontier.best_redundancy(summary)
+    curve = frontier.redundancy_curve(summary)
+    text = {key: "; ".join(f"S = {int(r['redundancy'])}: {frontier.format_capacity(r)}" for _, r in g.iterrows())
+            for key, g in curve.groupby(frontier.S_GROUP, sort=True)}
+    best["s_curve"] = [text[tuple(r[c] for c in frontier.S_GROUP)] for _, r in best.iterrows()]
+    chosen = best[frontier.S_GROUP].copy()
+    chosen["redundancy"] = [int(r["redundancy"]) if np.isfinite(r["redundancy"]) else min(r["s_tested"]) for _, r in best.iterrows()]
+    picked = seeds.merge(chosen, on=[*frontier.S_GROUP, "redundancy"], how="inner")
+    picked = picked.sort_values(["n_layers", "n_active", "d_model", "seed"]).reset_index(drop=True)
+    return picked[seeds.columns], best
 
 
 def theory_threshold(D: int, L: int, z: int, S: int, d: int, mse_threshold: float) -> float:
@@ -86,12 +120,11 @@ def theory_threshold(D: int, L: int, z: int, S: int, d: int, mse_threshold: floa
 
 
 def theory_curve(seeds: pd.DataFrame, mse_threshold: float, d: int) -> pd.DataFrame:
-    """`theory_threshold` at every tested width per (L, z): columns n_layers, n_active, d_model, threshold."""
-    S = int(setting(seeds)["S"])
-    widths = sorted(seeds["d_model"].unique())
+    """`theory_threshold` at every tested width per (L, z), at the S of the seeds there (one S
+    per (L, z, D): `best_s`): columns n_layers, n_active, d_model, threshold."""
     return pd.DataFrame([{"n_layers": int(L), "n_active": int(z), "d_model": float(D),
-                          "threshold": theory_threshold(int(D), int(L), int(z), S, d, mse_threshold)}
-                         for (L, z), _ in seeds.groupby(["n_layers", "n_active"], sort=True) for D in widths])
+                          "threshold": theory_threshold(int(D), int(L), int(z), int(g["redundancy"].iloc[0]), d, mse_threshold)}
+                         for (L, z, D), g in seeds.groupby(["n_layers", "n_active", "d_model"], sort=True)])
 
 
 def fit_trend(seeds: pd.DataFrame, n_boot: int = N_BOOT, seed: int = BOOT_SEED, grid=None, column: str = "threshold",
@@ -352,7 +385,7 @@ def answer(fits: pd.DataFrame) -> list[str]:
 class Trends:
     """Everything the scaling page shows, from one summary and the run files' attributes."""
 
-    seeds: pd.DataFrame  # `thresholds`: one row per (D, L, z, seed)
+    seeds: pd.DataFrame  # `thresholds` at the best S (`best_s`): one row per (D, L, z, seed)
     fits: pd.DataFrame  # `fit_all`
     bands: pd.DataFrame  # the both-criteria fit's bootstrap band per (L, z, D)
     theory: pd.DataFrame  # `theory_curve`
@@ -363,14 +396,16 @@ class Trends:
     d_circuit: int
     n_boot: int
     gains: pd.DataFrame  # `gains`: capacity and gain T*/T₀ per (L, z, D) with the fit's band
+    best: pd.DataFrame  # `best_s`: the best S per (L, z, D) with T*, T₀, the gain and the S curve
 
 
 def trends(ds, run_attrs: dict, report: dict, n_boot: int = N_BOOT) -> Trends:
     """The scaling page's numbers from the gathered summary `ds`, the run files' attributes
     (point label → attrs) and the `report` config group (mse_threshold, false_on_threshold)."""
     d = d_circuit(ds)
-    seeds = thresholds(ds, report)
+    every = thresholds(ds, report)
+    seeds, best = best_s(every, d)
     fits, bands = fit_all(seeds, n_boot)
     return Trends(seeds=seeds, fits=fits, bands=bands, theory=theory_curve(seeds, float(report["mse_threshold"]), d),
                   table=summary_table(seeds), shapes=shapes(seeds), costs=run_costs(run_attrs),
-                  setting=setting(seeds), d_circuit=d, n_boot=n_boot, gains=gains(seeds, bands, d))
+                  setting=setting(every), d_circuit=d, n_boot=n_boot, gains=gains(seeds, bands, d), best=best)

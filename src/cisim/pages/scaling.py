@@ -38,6 +38,11 @@ GAIN_COLUMNS = {"n_layers": "L", "n_active": "z", "d_model": "D", "t0": "T₀ = 
                 "band_gain": "fit gain", "band_gain_lo": "band lo", "band_gain_hi": "band hi", "status": "status"}
 
 
+BEST_COLUMNS = {"n_layers": "L", "n_active": "z", "d_model": "D", "redundancy": "best S", "capacity": "T*",
+                "capacity_lo": "95 % lo", "capacity_hi": "95 % hi", "t0": "D/d", "gain": "T*/(D/d)", "status": "status",
+                "s_rule": "chosen as", "s_edge": "S range edge", "s_curve": "T* at each tested S"}
+
+
 def render(t: trends.Trends, png: bytes, study: str, report: dict, root, gain_png: bytes | None = None) -> str:
     """The page's HTML. `report`: the study's report config group (the two thresholds); `root`:
     the checkout whose commit the page names; `gain_png`: `plots.scaling.gain_vs_d` of `t.gains`."""
@@ -46,7 +51,8 @@ def render(t: trends.Trends, png: bytes, study: str, report: dict, root, gain_pn
     return html.render(
         "scaling.html.j2", title=f"scaling – {study}", study=study, report=report, setting=t.setting,
         sentences=trends.answer(t.fits), d_circuit=t.d_circuit,
-        gain_sentences=trends.gain_sentences(t.gains), gains=_table(t.gains, GAIN_COLUMNS),
+        gain_sentences=trends.gain_sentences(t.gains),
+        best=_table(t.best, BEST_COLUMNS) if len(t.setting["S_values"]) > 1 else "", gains=_table(t.gains, GAIN_COLUMNS),
         gain_figure=html.figure(gain_png, "Capacity T* and the gain T*/T₀ over no superposition (T₀ = D/d) vs D; dots: mean over "
                                           "seeds with 95 % t interval; lines and shades: the trend fit and its 95 % bootstrap band; "
                                           "dashed: T₀, and gain 1.", "gain_vs_D") if gain_png else "",
