@@ -100,13 +100,23 @@ def _words(fact: dict) -> str:
                 f"z = {fact['n_active']}: {rates}.")
     if kind == "by_redundancy":
         return (f"Baseline, {fact['allocation']}, D = {fact['d_model']}, L = {fact['n_layers']}, z = {fact['n_active']}: "
-                + "; ".join(f"S = {S}: {capacity(r)}" for S, r in fact["rows"]) + ".")
+                + _capacities((f"S = {S}", r) for S, r in fact["rows"]))
     if kind == "by_allocation":
         return (f"{p(fact['design'])}, D = {fact['d_model']}, S = {fact['redundancy']}, L = {fact['n_layers']}, "
-                f"z = {fact['n_active']}: " + "; ".join(f"{a}: {capacity(r)}" for a, r in fact["rows"]) + ".")
+                f"z = {fact['n_active']}: " + _capacities(fact["rows"]))
     if kind == "best_s":
         return _best_s_words(fact)
     raise ValueError(f"fact kind={kind!r} has no sentence")
+
+
+def _capacities(rows) -> str:
+    """'S = 4: 355 [340, 370]; S = 6: 407 [396, 418].': T* per (label, row) pair."""
+    return "; ".join(f"{label}: {capacity(r)}" for label, r in rows) + "."
+
+
+def _over_t0(row) -> str:
+    """'gain ×1.63 over T₀ = 250'."""
+    return f"gain {gain(row)} over T₀ = {fmt(int(row['t0']))}"
 
 
 def _names(labels) -> str:
@@ -124,7 +134,7 @@ def _at_best_s(row) -> str:
     """'407 [396, 418] at S = 6 (gain ×1.63 over T₀ = 250)', or '< 25 at every S'."""
     if not np.isfinite(row["redundancy"]):
         return f"{capacity(row)} at every S"
-    return f"{capacity(row)} at S = {int(row['redundancy'])} (gain {gain(row)} over T₀ = {fmt(int(row['t0']))})"
+    return f"{capacity(row)} at S = {int(row['redundancy'])} ({_over_t0(row)})"
 
 
 def _best_s_words(fact: dict) -> str:
@@ -153,7 +163,7 @@ def _best_s_words(fact: dict) -> str:
 
 
 def _gain_of(row) -> str:
-    return f"; gain {gain(row)} over T₀ = {fmt(int(row['t0']))}" if "t0" in row else ""
+    return f"; {_over_t0(row)}" if "t0" in row else ""
 
 
 def capacity_table(summary: pd.DataFrame, D: int, L: int, allocation: str, S: int) -> dict | None:
