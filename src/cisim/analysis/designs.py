@@ -85,7 +85,7 @@ def accounting_table(points: list) -> pd.DataFrame:
     rows = {}
     for p in points:
         spec = NetworkSpec.from_point(p)
-        label = frontier.design_label(cisim_config.point_label(p), p["grid"], p["allocation"])
+        label = _label(p)
         rows[(label, spec.d_model, spec.n_layers)] = {"design": label, "d_model": spec.d_model, **DESIGNS[spec.design].accounting(spec)}
     df = pd.DataFrame(list(rows.values()))
     return df.sort_values(["d_model", "computing_layers", "design"],
@@ -282,10 +282,6 @@ def n_active_values(summary: pd.DataFrame, D: int, L: int, allocation: str, S: i
     return sorted(int(z) for z in s["n_active"].unique())
 
 
-def _labelled(t: pd.DataFrame) -> pd.DataFrame:
-    return t.assign(design=[frontier.design_label(p, g, a) for p, g, a in zip(t["point"], t["grid"], t["allocation"])])
-
-
 # ---------------------------------------------------------------- per-layer curves
 def matched_settings(summary: pd.DataFrame, ds, ref: Slice) -> list[dict]:
     """Matched settings for the per-layer curves, for each (D, L) of the reference allocation and
@@ -308,7 +304,7 @@ def curves(ds, settings: list[dict], ref: Slice) -> pd.DataFrame:
     """Mean over seeds of CURVE_VARIABLES per design and computing layer 1..L at each matched
     setting (reference allocation and S): columns design, layer, the variables, and the setting's
     d_model, n_circuits, n_layers, n_active."""
-    t = _labelled(frontier.table(ds, CURVE_VARIABLES))
+    t = frontier.with_design(frontier.table(ds, CURVE_VARIABLES))
     out = []
     for s in settings:
         sel = t[(t["d_model"] == s["d_model"]) & (t["n_circuits"] == s["n_circuits"]) & (t["n_layers"] == s["n_layers"])
@@ -319,11 +315,12 @@ def curves(ds, settings: list[dict], ref: Slice) -> pd.DataFrame:
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
 
 
-def false_on_at(ds, designs: list[str], setting: dict, ref: Slice) -> dict:
-    """Last-layer false-on rate (mean over seeds) per design at one matched setting."""
-    t = frontier.table(ds, ["false_on_rate"])
+def false_on_at(ds, designs: list[str], setting: dict, ref: Slice, table: pd.DataFrame | None = None) -> dict:
+    """Last-layer false-on rate (mean over seeds) per design at one matched setting. `table`:
+    `frontier.table(ds, ["false_on_rate"])` when the caller already has it (else read from `ds`)."""
+    t = frontier.table(ds, ["false_on_rate"]) if table is None else table
     L = setting["n_layers"]
-    t = _labelled(t[(t["d_model"] == setting["d_model"]) & (t["n_circuits"] == setting["n_circuits"]) & (t["n_layers"] == L)
+    t = frontier.with_design(t[(t["d_model"] == setting["d_model"]) & (t["n_circuits"] == setting["n_circuits"]) & (t["n_layers"] == L)
                     & (t["n_active"] == setting["n_active"]) & (t["layer"] == L) & (t["allocation"] == ref.allocation)
                     & (t["redundancy"] == ref.redundancy)])
     return {d: float(t[t["design"] == d]["false_on_rate"].mean()) for d in designs if (t["design"] == d).any()}
@@ -406,6 +403,7 @@ def answers(summary: pd.DataFrame, ds, settings: list[dict], ref: Slice) -> dict
     when `summary` carries the no-superposition reference) and the numbers it states."""
     key = panels(summary, ref.allocation)
     out = {"reference": reference_facts(summary, ref) if "gain" in summary else []}
+    fo_table = frontier.table(ds, ["false_on_rate"]) if settings[:N_FALSE_ON_SETTINGS] else None  # one read for every question
     for q, designs in GROUPS.items():
         facts = []
         for D, L in key:
@@ -426,7 +424,7 @@ def answers(summary: pd.DataFrame, ds, settings: list[dict], ref: Slice) -> dict
             if n:
                 facts.append({"kind": "independent_vs_shared", "better": b, "worse": w, "total": n})
         for s in settings[:N_FALSE_ON_SETTINGS]:
-            fo = false_on_at(ds, [frontier.BASELINE, *designs], s, ref)
+            fo = false_on_at(ds, [frontier.BASELINE, *designs], s, ref, fo_table)
             if fo:
                 facts.append({"kind": "false_on", **s, "rates": fo})
         out[q] = facts

@@ -61,6 +61,11 @@ def design_label(point: str, grid: str, allocation: str) -> str:
     return rest if cut < 0 else rest[:cut]
 
 
+def with_design(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `table` (columns point, grid, allocation) with column `design` (`design_label`)."""
+    return table.assign(design=[design_label(p, g, a) for p, g, a in zip(table["point"], table["grid"], table["allocation"])])
+
+
 CRITERION_VARIABLES = ("mse_x_active", "false_on_rate", "seizure_rate", "active_neurons")  # what any criterion reads
 BLOCK_VARIABLES = ("active_neurons",)  # per block: the criteria read the busiest block
 
@@ -96,8 +101,7 @@ def margins(table: pd.DataFrame, criteria: Criteria) -> pd.DataFrame:
 
     `table`: `table(ds)` (columns point, seed, n_active, layer, the metrics and every point
     coordinate)."""
-    t = table.copy()
-    t["design"] = [design_label(p, g, a) for p, g, a in zip(t["point"], t["grid"], t["allocation"])]
+    t = with_design(table)
     t["d_factor"] = t["superposition_load"] / t["n_circuits"]
     keys = [*GROUP, "n_circuits", "seed"]
     out = criteria_margins(t, criteria, keys)

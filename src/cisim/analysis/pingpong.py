@@ -25,9 +25,7 @@ CURVE_VARS = ["mse_x_active", "false_on_rate", "false_off_rate"]
 # ---------------------------------------------------------------- designs and the frontier
 def labelled(ds, variables) -> pd.DataFrame:
     """`frontier.table` of `variables` with the design label (design and its options) per row."""
-    t = frontier.table(ds, variables)
-    t["design"] = [frontier.design_label(p, g, a) for p, g, a in zip(t["point"], t["grid"], t["allocation"])]
-    return t
+    return frontier.with_design(frontier.table(ds, variables))
 
 
 def kind(label: str) -> str:

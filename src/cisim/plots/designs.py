@@ -4,11 +4,10 @@ matched settings (numbers from `analysis.designs`; docs/designs.md)."""
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 
 from ..analysis.designs import CURVE_FLOOR, CURVE_VARIABLES, Slice, pretty, sorted_designs
-from .style import LABELS, RC, integer_ticks, png
+from .style import LABELS, RC, errorbars, integer_ticks, png
 
 BELOW_RANGE = 0.8  # a sweep whose smallest T fails is drawn at this fraction of that T
 REFERENCE_STYLES = ("--", ":", "-.")  # one line style per circuit width's T₀
@@ -32,8 +31,7 @@ def frontier_figure(summary: pd.DataFrame, ref: Slice) -> bytes:
                     continue
                 x = g["n_active"] + (i - len(designs) / 2) * 0.05  # designs side by side at each z
                 y = g["capacity"].where(g["status"] != "below_range", g["t_min"] * BELOW_RANGE)
-                err = np.vstack([(g["capacity"] - g["capacity_lo"]).fillna(0).clip(lower=0),
-                                 (g["capacity_hi"] - g["capacity"]).fillna(0).clip(lower=0)])
+                err = errorbars(g["capacity"], g["capacity_lo"], g["capacity_hi"])
                 line = ax.errorbar(x, y, yerr=err, marker="o", ms=4, capsize=2, lw=1.2, label=pretty(d))
                 bound = g["status"] != "ok"
                 ax.scatter(x[bound], y[bound], s=60, facecolors="none", edgecolors=line[0].get_color(), zorder=5)

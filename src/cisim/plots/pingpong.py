@@ -16,12 +16,6 @@ from ..analysis.pingpong import CURVE_VARS
 KINDS = {"static": "static (known from the start)", "permutation": "dynamic (permutation routing)"}
 
 
-def _errorbars(y: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """(2, n) distances to the CI ends; 0 where the interval is unknown."""
-    err = np.array([y - lo, hi - y])
-    return np.where(np.isfinite(err), err, 0)
-
-
 def dynamic_capacity(summary: pd.DataFrame, title: str) -> bytes:
     """Capacity T* against z, static vs dynamic, one panel per (D, L); bars: 95 % CI over seeds."""
     panels = sorted(summary.groupby(["d_model", "n_layers"]).groups)
@@ -34,7 +28,7 @@ def dynamic_capacity(summary: pd.DataFrame, title: str) -> bytes:
                     continue
                 y = g["capacity"].to_numpy(float)
                 ax.errorbar(g["n_active"].to_numpy(float) + dx, y,
-                            yerr=_errorbars(y, g["capacity_lo"].to_numpy(float), g["capacity_hi"].to_numpy(float)),
+                            yerr=style.errorbars(y, g["capacity_lo"].to_numpy(float), g["capacity_hi"].to_numpy(float)),
                             fmt="o-", color=color, capsize=3, label=KINDS[k])
             ax.set(xlabel=style.LABELS["n_active"], ylabel="capacity T*", title=f"D = {D}, L = {L}", yscale="log")
             style.integer_ticks(ax, summary["n_active"])
@@ -81,7 +75,7 @@ def pingpong_capacity(z1: pd.DataFrame) -> bytes:
         x = np.arange(len(z1))
         ax.bar(x - 0.2, z1["pingpong_T"], 0.4, label="ping-pong (D/d)², z = 1 (exact)", color=style.CB[2])
         y = z1["baseline_capacity"].to_numpy(float)
-        ax.bar(x + 0.2, y, 0.4, yerr=_errorbars(y, z1["baseline_lo"].to_numpy(float), z1["baseline_hi"].to_numpy(float)),
+        ax.bar(x + 0.2, y, 0.4, yerr=style.errorbars(y, z1["baseline_lo"].to_numpy(float), z1["baseline_hi"].to_numpy(float)),
                capsize=3, label="baseline T*, z = 1", color=style.CB[0])
         ax.set(xticks=x, xticklabels=[f"D = {d}" for d in z1["d_model"]], yscale="log", ylabel="circuits")
         ax.legend(fontsize=8)

@@ -209,8 +209,7 @@ def gain_vs_d(gains) -> bytes:
                 ax = axes[row][col]
                 for z in zs:
                     g = gains[(gains["n_layers"] == L) & (gains["n_active"] == z)].sort_values("d_model")
-                    err = np.vstack([(g[unit] - g[f"{unit}_lo"]).fillna(0).clip(lower=0),
-                                     (g[f"{unit}_hi"] - g[unit]).fillna(0).clip(lower=0)])
+                    err = style.errorbars(g[unit], g[f"{unit}_lo"], g[f"{unit}_hi"])
                     ax.errorbar(g["d_model"], g[unit], yerr=err, color=colors[z], marker="o", ms=4, capsize=2, lw=0, elinewidth=1)
                     if g[f"band_{unit}"].notna().any():
                         ax.plot(g["d_model"], g[f"band_{unit}"], color=colors[z])

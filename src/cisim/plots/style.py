@@ -97,6 +97,13 @@ def png(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
+def errorbars(y, lo, hi) -> np.ndarray:
+    """(2, n) distances from the means `y` (n,) down to `lo` and up to `hi` (a 95 % CI), as
+    matplotlib's `yerr` wants them; 0 where the interval is unknown (NaN) or does not reach past y."""
+    err = np.array([np.asarray(y, float) - np.asarray(lo, float), np.asarray(hi, float) - np.asarray(y, float)])
+    return np.where(np.isfinite(err), err, 0).clip(min=0)
+
+
 def z_palette(zs) -> dict:
     return {int(z): Z_COLORS.get(int(z), CB[7]) for z in zs}
 
