@@ -69,3 +69,15 @@ def test_report_criteria_are_the_analysis_criteria_and_default_to_today_s_two():
     assert criteria.Criteria.from_report(picked).applied == ("mse", "seizure", "neurons")
     with pytest.raises(config.ConfigError, match="report.criteria"):
         config.compose("tiny", ["report.criteria=[mse,typo]"])
+
+
+def test_a_study_runs_in_stages_with_the_same_point_labels():
+    """sweep.max_d_model / max_layers drop the costlier points and keep every other point's label
+    (so a later full run reuses what a staged run produced); a bound that empties a grid is refused."""
+    full = {config.point_label(p): p for p in config.expand_points(config.compose("asymptotics"))}
+    staged = config.expand_points(config.compose("asymptotics", ["sweep.max_d_model=16384", "sweep.max_layers=4"]))
+    assert 0 < len(staged) < len(full)
+    assert all(p["d_model"] <= 16384 and p["n_layers"] <= 4 for p in staged)
+    assert {config.point_label(p) for p in staged} == {l for l, p in full.items() if p["d_model"] <= 16384 and p["n_layers"] <= 4}
+    with pytest.raises(config.ConfigError, match=r"^sweep\.max_d_model=512 is not allowed: .*none left in"):
+        config.compose("asymptotics", ["sweep.max_d_model=512"])

@@ -92,6 +92,8 @@ class GridConf:
 @dataclass
 class SweepConf:
     grids: dict[str, GridConf] = checked(factory=dict, nonempty=True)  # named grids; their points are unioned
+    max_d_model: Optional[int] = checked(None, ge=1)  # leave out points of larger D (None: all): run a study in stages
+    max_layers: Optional[int] = checked(None, ge=1)  # leave out points of larger L (None: all); each point's result is kept
 
 
 @dataclass
@@ -307,6 +309,10 @@ def validate(cfg: dict) -> None:
             else:
                 _require(len(grid[key]) > 0, f"{g}.{key}", grid[key], f"a non-empty list of integers >= 1, unless {g}.pairs is set")
     points = expand_points(cfg)
+    sweep, kept = cfg["sweep"], {p["grid"] for p in points}
+    for key in ("max_d_model", "max_layers"):
+        _require(sweep[key] is None or kept == set(sweep["grids"]), f"sweep.{key}", sweep[key],
+                 f"a bound that leaves at least one point of every grid (none left in {sorted(set(sweep['grids']) - kept)}), or null")
     seen = set()
     for p in points:
         label = point_label(p)
@@ -448,12 +454,17 @@ def expand_points(cfg: dict) -> list[dict]:
     """All simulation points of the sweep, in grid order, each a plain dict (JSON-able).
 
     Per grid: designs × allocations × (d_model, n_circuits) × redundancy × n_layers; the z
-    values of a point all run on the same network."""
-    points = []
+    values of a point all run on the same network. `sweep.max_d_model` and `sweep.max_layers` leave
+    out the costlier points (a study run in stages keeps the points it has already run)."""
+    sweep, points = cfg["sweep"], []
+    max_d = sweep.get("max_d_model") or float("inf")
+    max_l = sweep.get("max_layers") or float("inf")
     for grid_name, grid in cfg["sweep"]["grids"].items():
         pairs = [tuple(p) for p in grid["pairs"]] or list(itertools.product(grid["d_model"], grid["n_circuits"]))
         axes = itertools.product(grid["designs"], grid["allocations"], pairs, grid["redundancy"], grid["n_layers"])
         for design, alloc, (d_model, n_circuits), redundancy, n_layers in axes:
+            if d_model > max_d or n_layers > max_l:
+                continue
             p = {
                 "grid": grid_name,
                 "design": design["name"],
