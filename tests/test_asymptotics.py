@@ -1,5 +1,6 @@
 """The scaling study's trend fit (cisim.analysis.trends): synthetic thresholds with a known trend."""
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -55,9 +56,43 @@ def test_fit_all_fits_each_criterion_alone_and_the_large_D_end():
     for crit in ("mse", "fo"):
         seeds[f"threshold_{crit}"], seeds[f"status_{crit}"] = seeds["threshold"], seeds["status"]
     fits, bands = trends.fit_all(seeds, n_boot=50)
-    ends = [m + " (D ≥ 4096)" for m in trends.MEASURES]
-    assert list(fits["measure"]) == [m for pair in zip(trends.MEASURES, ends) for m in pair]
+    assert trends.measures(seeds) == ["threshold", "threshold_mse", "threshold_fo"]
+    ends = [m + " (D ≥ 4096)" for m in trends.measures(seeds)]
+    assert list(fits["measure"]) == [m for pair in zip(trends.measures(seeds), ends) for m in pair]
     assert sorted(bands["d_model"].unique()) == [1024, 2048, 4096, 8192, 16384]
+
+
+def law_seeds(law, widths, noise, k=1.0, a=1.6, seeds=(0, 1, 2, 3, 4), draw=0):
+    """Per-seed thresholds T*(d/D)² following one law exactly, times log-normal noise."""
+    rng = np.random.default_rng(draw)
+    rows = []
+    for D in widths:
+        x = np.log2(D)
+        y = {"power": 2.0 ** ((a - 2) * (x - 10)), "log_factor": (10 / x) ** k, "constant": 1.0}[law] * 0.002
+        for s in seeds:
+            rows.append({"n_layers": 4, "n_active": 1, "d_model": D, "seed": s, "status": "ok",
+                         "threshold": y * math.exp(rng.normal(0, noise))})
+    return pd.DataFrame(rows)
+
+
+def test_laws_recover_a_power_law_and_reject_the_constant_threshold():
+    (r,) = trends.laws(law_seeds("power", [2**m for m in range(10, 17)], noise=0.01)).to_dict("records")
+    assert r["exponent_lo"] < 1.6 < r["exponent_hi"] and abs(r["exponent"] - 1.6) < 0.02
+    assert r["gain_factor"] == pytest.approx(2 ** 0.6, rel=0.02)
+    assert r["power_fits"] and not r["constant_fits"]
+
+
+def test_laws_say_when_a_narrow_range_cannot_tell_power_from_log_factors_and_what_range_would():
+    """1/log D over D = 2^10 … 2^14 is close to a power of D: with 5 % noise both laws fit, their curves
+    differ by less than two standard errors, and they part only at a width beyond the range; with
+    0.1 % noise over 2^8 … 2^20 the curvature shows and the power law is rejected."""
+    (r,) = trends.laws(law_seeds("log_factor", [2**m for m in range(10, 15)], noise=0.05)).to_dict("records")
+    assert r["power_fits"] and r["log_factor_fits"] and r["separation"] < 2 and r["apart_from"] > 2**14
+    (sentence,) = trends.law_sentences(pd.DataFrame([r]), 4)
+    assert "cannot tell them apart" in sentence and "parts" not in sentence and "from D ≈ 2^" in sentence
+    (wide,) = trends.laws(law_seeds("log_factor", [2**m for m in range(8, 21)], noise=0.001)).to_dict("records")
+    assert wide["log_factor_fits"] and not wide["power_fits"] and wide["separation"] > 2
+    assert wide["k"] == pytest.approx(1.0, abs=0.05)
 
 
 def test_log_factors_per_doubling_between_the_tested_widths():

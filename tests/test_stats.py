@@ -36,3 +36,21 @@ def test_line_fit_and_slope_interval_recover_a_noisy_line():
     a, b = stats.line_fit(x, y)
     lo, hi = stats.slope_t_interval(x, y)
     assert a == pytest.approx(2.0, abs=0.1) and lo < 0.5 < hi and hi - lo < 0.05
+
+
+def test_chi2_q95_matches_tabulated_quantiles():
+    """χ²₀.₉₅ for 1, 2, 5 dof: 3.841, 5.991, 11.070; with estimated errors, 3·F₀.₉₅(3, 12) = 3·3.490."""
+    for df, q in ((1, 3.841), (2, 5.991), (5, 11.070)):
+        assert stats.chi2_q95(df) == pytest.approx(q, rel=0.01)
+    assert stats.chi2_q95(3, 12) == pytest.approx(3 * 3.490, rel=0.01)
+    assert np.isnan(stats.chi2_q95(0))
+
+
+def test_weighted_fit_recovers_a_line_and_its_chi2():
+    x = np.arange(6.0)
+    se = np.array([1.0, 2.0, 1.0, 2.0, 1.0, 2.0])
+    y = 1.0 + 0.5 * x + np.array([1.0, -2.0, -1.0, 2.0, 0.0, 0.0]) * 0.1
+    c, cov, chi2 = stats.weighted_fit(np.stack([np.ones_like(x), x], 1), y, se)
+    assert c == pytest.approx([1.0, 0.5], abs=0.1) and cov.shape == (2, 2) and cov[1, 1] > 0
+    resid = (y - c[0] - c[1] * x) / se
+    assert chi2 == pytest.approx(float(resid @ resid))

@@ -43,26 +43,34 @@ import pandas as pd
 
 from .. import theory
 from . import costs, frontier
-from .stats import line_fit, mean_ci, slope_t_interval
+from .criteria import NAMES, SUFFIX, Criteria
+from .stats import chi2_q95, line_fit, mean_ci, slope_t_interval, t975, weighted_fit
 from .tables import d_circuit
 
 N_BOOT = 2000  # bootstrap resamples of each trend fit (a percentile interval needs more than a mean's)
 BOOT_SEED = 0
-CRITERIA = {"mse": "active-circuit error only", "fo": "false-on rate only"}
-MEASURES = {"threshold": "both criteria", "threshold_mse": "active-circuit error alone", "threshold_fo": "false-on rate alone"}
+ALONE = {"mse": "active-circuit error alone", "fo": "false-on rate alone", "expected_wrong": "expected wrongly-on circuits alone",
+         "seizure": "seizure rate alone", "neurons": "active neurons alone"}  # criterion suffix → measure label
+MEASURES = {"threshold": "the applied criteria", **{f"threshold_{SUFFIX[c]}": ALONE[SUFFIX[c]] for c in NAMES}}
 LARGE_END = 3  # the large-D end: the fits repeated over the three largest widths (when there are four or more)
 CONSTANT = "is constant within the 95 % interval"
 
 
 def thresholds(ds, report: dict) -> pd.DataFrame:
-    """Per (design, allocation, D, S, L, z, seed): capacity, threshold load T(d/D)² (`threshold`,
-    both criteria; `threshold_mse`, `threshold_fo`: one criterion alone), status, tested range."""
-    seeds = frontier.per_seed(frontier.table(ds), float(report["mse_threshold"]), float(report["false_on_threshold"]))
+    """Per (design, allocation, D, S, L, z, seed): capacity, threshold load T(d/D)² (`threshold`:
+    the criteria `report.criteria` applies, `analysis.criteria.Criteria.from_report`;
+    `threshold_<suffix>`: each criterion the summary can judge, alone), status, tested range."""
+    seeds = frontier.per_seed(frontier.table(ds), criteria=Criteria.from_report(report))
     seeds = seeds.rename(columns={"load": "threshold"})
     factor = (d_circuit(ds) / seeds["d_model"].astype(float)) ** 2
-    for crit in CRITERIA:
-        seeds[f"threshold_{crit}"] = seeds[f"capacity_{crit}"] * factor
+    for c in frontier.suffixes(seeds, "capacity_"):
+        seeds[f"threshold_{c}"] = seeds[f"capacity_{c}"] * factor
     return seeds.sort_values(["n_layers", "n_active", "d_model", "seed"]).reset_index(drop=True)
+
+
+def measures(seeds: pd.DataFrame) -> list[str]:
+    """The threshold columns of `seeds`, in MEASURES order: the applied criteria, then each alone."""
+    return [m for m in MEASURES if m in seeds]
 
 
 def setting(seeds: pd.DataFrame) -> dict:
@@ -139,7 +147,7 @@ def fit_trend(seeds: pd.DataFrame, n_boot: int = N_BOOT, seed: int = BOOT_SEED, 
     threshold_mse / threshold_fo (one criterion; its status column is status_mse / status_fo);
     `min_width`: fit only D ≥ min_width (the large-D end of the range)."""
     rng = np.random.default_rng(seed)
-    status = "status" if column == "threshold" else f"status_{column.split('_')[-1]}"
+    status = "status" if column == "threshold" else "status_" + column.removeprefix("threshold_")
     seeds = seeds.rename(columns={column: "_value", status: "_status"})[["n_layers", "n_active", "d_model", "seed", "_value", "_status"]]
     seeds = seeds.rename(columns={"_value": "threshold", "_status": "status"})
     seeds = seeds[seeds["d_model"] >= min_width]
@@ -205,7 +213,7 @@ def fit_all(seeds: pd.DataFrame, n_boot: int = N_BOOT) -> tuple[pd.DataFrame, pd
     fits, bands = fit_trend(seeds, n_boot, grid=grid)
     large = grid[-LARGE_END] if len(grid) > LARGE_END else 0
     parts = [fits]
-    for column in MEASURES:
+    for column in measures(seeds):
         if column != "threshold":
             parts.append(fit_trend(seeds, n_boot, grid=grid, column=column)[0])
         if large:
@@ -213,31 +221,129 @@ def fit_all(seeds: pd.DataFrame, n_boot: int = N_BOOT) -> tuple[pd.DataFrame, pd
     return pd.concat(parts, ignore_index=True), bands
 
 
-def shape_comparison(seeds: pd.DataFrame, column: str = "threshold") -> pd.DataFrame:
-    """Per (L, z): how well the seed-mean threshold follows a power of D (log y linear in log D)
-    versus a power of log D (log y linear in log log D, i.e. "log factors"): fitted exponents,
-    rms residuals in log space, and the successive factors per doubling of D."""
+LAWS = {"constant": "T* ∝ D² (the threshold holds)", "power": "T* ∝ D^a", "log_factor": "T* ∝ D²/(log D)^k"}
+MAX_LOG2_D = 40  # how far `laws` extrapolates the fitted laws to find where they part
+
+
+def _law_design(law: str, x: np.ndarray) -> np.ndarray:
+    """Design matrix of a law of log y against x = log₂ D (`laws`)."""
+    one = np.ones_like(x)
+    return {"constant": one[:, None], "power": np.stack([one, x], 1), "log_factor": np.stack([one, -np.log(x)], 1)}[law]
+
+
+def laws(seeds: pd.DataFrame, column: str = "threshold") -> pd.DataFrame:
+    """Per (L, z): which growth law of the capacity T* the measured widths support, and whether
+    they can tell the laws apart. Three laws of the threshold y = T*·(d/D)², x = log₂ D:
+
+        constant     ln y = a                  T* ∝ D² (the threshold holds)
+        power        ln y = a + β·ln 2·x       T* ∝ D^(2+β); the gain T*/T₀ ∝ D^(1+β)
+        log_factor   ln y = a − k·ln x         T* ∝ D²/(log D)^k ("log factors")
+
+    each fitted by weighted least squares (`stats.weighted_fit`) to the per-width mean of log y
+    over seeds, weighted by its standard error se = s/√n (s: the standard deviation of log y over
+    seeds, pooled over widths: one relative noise level, estimated from every seed). Per law: χ²
+    and `<law>_fits`, whether χ² stays below its 95 % quantile (`stats.chi2_q95`: n − p degrees
+    of freedom, se estimated with Σ(seeds − 1)). The two two-parameter laws are *told
+    apart* only where their fitted curves differ by more than the error: `separation` is their
+    largest difference over the tested widths in units of the median se, and `apart_from` the
+    smallest width 2^m (m ≤ MAX_LOG2_D) where the extrapolated fits differ by 2√2·se — the range
+    a study would need (optimistic: it ignores the extrapolation's own uncertainty).
+
+    Columns: n_layers, n_active, measure, widths, n_widths, se (median, in log y), exponent (2+β)
+    with exponent_lo/hi (95 % t, df = n − 2), gain_factor (2^(1+β): the gain's factor per
+    doubling of D) with gain_factor_lo/hi, k, and per law <law>_chi2, <law>_df, <law>_fits;
+    separation, apart_from. Widths without a threshold (below range) or with a lower bound are
+    left out (a lower bound is not a measurement of the law)."""
     rows = []
+    status = "status" if column == "threshold" else "status_" + column.removeprefix("threshold_")
     for (L, z), g in seeds.groupby(["n_layers", "n_active"], sort=True):
-        m = g.groupby("d_model")[column].mean()
-        m = m[np.isfinite(m) & (m > 0)]
-        if len(m) < 3:
+        g = g[(g[status] == "ok") & np.isfinite(g[column]) & (g[column] > 0)]
+        stats = g.assign(logy=np.log(g[column])).groupby("d_model")["logy"].agg(["mean", "std", "count"]).sort_index()
+        if len(stats) < 3:
             continue
-        x = np.log2(m.index.to_numpy(float))
-        y = np.log(m.to_numpy(float))
-        out = {"n_layers": int(L), "n_active": int(z), "measure": column}
-        for name, xx in (("power_of_D", x), ("power_of_log_D", np.log(x))):
-            a, b = line_fit(xx, y)
-            out[f"{name}_exponent"] = b / (math.log(2) if name == "power_of_D" else 1.0)
-            out[f"{name}_rms"] = float(np.sqrt(np.mean((y - a - b * xx) ** 2)))
-        out["factors_per_doubling"] = " ".join(f"{r:.2f}" for r in np.exp(np.diff(y)))
-        rows.append(out)
+        x = np.log2(stats.index.to_numpy(float))
+        y = stats["mean"].to_numpy(float)
+        n = stats["count"].to_numpy(float)
+        spread = np.nan_to_num(stats["std"].to_numpy(float)) ** 2 * (n - 1)
+        pooled = math.sqrt(spread.sum() / (n - 1).sum()) if (n > 1).any() and spread.sum() > 0 else 1e-6
+        se = pooled / np.sqrt(n)
+        typical = float(np.median(se))
+        row = {"n_layers": int(L), "n_active": int(z), "measure": column, "widths": ",".join(str(int(w)) for w in stats.index),
+               "n_widths": len(x), "se": typical}
+        curves = {}
+        for law in LAWS:
+            A = _law_design(law, x)
+            c, cov, chi2 = weighted_fit(A, y, se)
+            df = len(x) - A.shape[1]
+            fits = bool(chi2 <= chi2_q95(df, int((n - 1).sum()))) if df >= 1 else None  # se estimated: df·F(df, Σ(n − 1))
+            row.update({f"{law}_chi2": chi2, f"{law}_df": df, f"{law}_fits": fits})
+            curves[law] = c
+            if law == "power":
+                # ln y = a + β·ln2·x: the fitted slope is β·ln 2. The interval is widened by √(χ²/dof) when
+                # the scatter exceeds the seeds' standard errors.
+                half = t975(df) * math.sqrt(max(cov[1, 1], 0.0) * max(chi2 / df, 1.0)) / math.log(2) if df >= 1 else math.nan
+                beta = float(c[1]) / math.log(2)
+                row.update(exponent=2 + beta, exponent_lo=2 + beta - half, exponent_hi=2 + beta + half,
+                           gain_factor=2.0 ** (1 + beta), gain_factor_lo=2.0 ** (1 + beta - half), gain_factor_hi=2.0 ** (1 + beta + half))
+            if law == "log_factor":
+                row["k"] = float(c[1])
+        diff = lambda xx: np.abs(_law_design("power", xx) @ curves["power"] - _law_design("log_factor", xx) @ curves["log_factor"])  # noqa: E731
+        row["separation"] = float(diff(x).max() / typical)
+        ahead = np.arange(int(x.max()) + 1, MAX_LOG2_D + 1, dtype=float)
+        apart = ahead[diff(ahead) > 2 * math.sqrt(2) * typical] if ahead.size else ahead
+        row["apart_from"] = float(2.0 ** apart[0]) if apart.size else math.nan
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
-def shapes(seeds: pd.DataFrame) -> pd.DataFrame:
-    """`shape_comparison` of every measure, stacked."""
-    return pd.concat([shape_comparison(seeds, c) for c in MEASURES], ignore_index=True)
+def law_sentences(table: pd.DataFrame, d: int) -> list[str]:
+    """One sentence per row of `laws`: the fitted growth of T* and of the gain over no
+    superposition, which laws the data reject, and whether the range tells power and log factors apart."""
+    out = []
+    verdict = lambda ok: "consistent with the data" if ok else "rejected"  # noqa: E731
+    for _, r in table.iterrows():
+        widths = r["widths"].split(",")
+        s = (f"L = {r['n_layers']}, z = {r['n_active']} ({MEASURES.get(r['measure'], r['measure'])}; D = {widths[0]} … {widths[-1]}, "
+             f"{r['n_widths']} widths): T* grows like D^{r['exponent']:.2f} [95 %: {r['exponent_lo']:.2f}, {r['exponent_hi']:.2f}], "
+             f"so the gain T*/(D/{d}) changes ×{r['gain_factor']:.2f} [{r['gain_factor_lo']:.2f}, {r['gain_factor_hi']:.2f}] per "
+             f"doubling of D; T* ∝ D² (a constant threshold) is {verdict(r['constant_fits'])} "
+             f"(χ² = {r['constant_chi2']:.1f}, {r['constant_df']} dof); D^a is {verdict(r['power_fits'])} (χ² = {r['power_chi2']:.1f}) "
+             f"and D²/(log D)^k (k = {r['k']:.2f}) is {verdict(r['log_factor_fits'])} (χ² = {r['log_factor_chi2']:.1f}). ")
+        if r["separation"] < 2:
+            s += (f"Inside the range the two fitted laws differ by at most {r['separation']:.1f} standard errors, so these widths "
+                  f"cannot tell them apart")
+            s += (f"; extrapolated, they part by the measured error ({r['se']:.3f} in log T*) only from D ≈ 2^{math.log2(r['apart_from']):.0f} on."
+                  if np.isfinite(r["apart_from"]) else f"; extrapolated, they stay within the measured error up to D = 2^{MAX_LOG2_D}.")
+        else:
+            s += f"Inside the range the two fitted laws differ by up to {r['separation']:.1f} standard errors: the widths tell them apart."
+        out.append(s)
+    return out
+
+
+def theory_sentences(seeds: pd.DataFrame, theory_curve: pd.DataFrame, applied: tuple) -> list[str]:
+    """Where measurement leaves the small-noise theory, one sentence per (L, z): the measured
+    threshold of the active-circuit error alone (`threshold_mse`) over eq 6.55's at the smallest
+    and the largest width ("≥" where a seed's crossing lies above the tested T), and which applied criterion binds (the smallest threshold alone) at each
+    end. `applied`: the criteria names `report.criteria` applies (`analysis.criteria.NAMES`). The
+    theory's inactive read-out error z·ε (post eq 6.57, ε ≈ d/D) says nothing about a false-on
+    rate: inactive circuits switch on through the tail of their noise, which it does not model."""
+    out = []
+    alone = [f"threshold_{SUFFIX[c]}" for c in applied if f"threshold_{SUFFIX[c]}" in seeds]
+    for (L, z), g in seeds.groupby(["n_layers", "n_active"], sort=True):
+        th = theory_curve[(theory_curve["n_layers"] == L) & (theory_curve["n_active"] == z)].set_index("d_model")["threshold"]
+        means = g.groupby("d_model")[list(dict.fromkeys(c for c in ["threshold_mse", *alone] if c in g))].mean()
+        widths = [D for D in means.index if D in th.index]
+        if "threshold_mse" not in means or not widths:
+            continue
+        parts = []
+        for D in (widths[0], widths[-1]) if len(widths) > 1 else widths[:1]:
+            ratio = means.loc[D, "threshold_mse"] / th.loc[D]
+            bound = "≥ " if "status_mse" in g and (g.loc[g["d_model"] == D, "status_mse"] == "lower_bound").any() else ""
+            binds = means.loc[D, alone].astype(float).idxmin() if alone and means.loc[D, alone].notna().any() else None
+            bind = f", binding: {MEASURES[binds].removesuffix(' alone')}" if binds else ""
+            parts.append(f"at D = {int(D)} {bound}×{ratio:.2f} of it{bind}" if np.isfinite(ratio) else f"at D = {int(D)} eq 6.55 has no threshold{bind}")
+        out.append(f"L = {L}, z = {z}: the measured threshold of the active-circuit error alone against eq 6.55's: " + "; ".join(parts) + ".")
+    return out
 
 
 def log_factor_range(widths) -> tuple[float, float]:
@@ -256,9 +362,8 @@ def summary_table(seeds: pd.DataFrame) -> pd.DataFrame:
         row = {"n_layers": int(L), "n_active": int(z), "d_model": int(D), "threshold": mean, "lo": lo, "hi": hi,
                "capacity": float(g["capacity"].mean()), "n_seeds": int(len(g)),
                "status": max(g["status"], key=frontier.STATUS_ORDER.get)}
-        for crit in CRITERIA:
-            if f"threshold_{crit}" in g:
-                row[f"threshold_{crit}"] = float(g[f"threshold_{crit}"].mean())
+        for m in measures(g)[1:]:
+            row[m] = float(g[m].mean())
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -390,7 +495,7 @@ class Trends:
     bands: pd.DataFrame  # the both-criteria fit's bootstrap band per (L, z, D)
     theory: pd.DataFrame  # `theory_curve`
     table: pd.DataFrame  # `summary_table`
-    shapes: pd.DataFrame  # `shapes`
+    laws: pd.DataFrame  # `laws` of the applied criteria's threshold
     costs: pd.DataFrame  # `run_costs`
     setting: dict  # `setting`: design, allocation, S
     d_circuit: int
@@ -407,5 +512,5 @@ def trends(ds, run_attrs: dict, report: dict, n_boot: int = N_BOOT) -> Trends:
     seeds, best = best_s(every, d)
     fits, bands = fit_all(seeds, n_boot)
     return Trends(seeds=seeds, fits=fits, bands=bands, theory=theory_curve(seeds, float(report["mse_threshold"]), d),
-                  table=summary_table(seeds), shapes=shapes(seeds), costs=run_costs(run_attrs),
+                  table=summary_table(seeds), laws=laws(seeds), costs=run_costs(run_attrs),
                   setting=setting(every), d_circuit=d, n_boot=n_boot, gains=gains(seeds, bands, d), best=best)

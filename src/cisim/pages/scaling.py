@@ -8,14 +8,19 @@ shape comparison, the per-width table and what ran) and the figure of
 from __future__ import annotations
 
 from ..analysis import trends
+from ..analysis.criteria import Criteria
 from . import html
 
 FIT_COLUMNS = {"measure": "measure", "n_layers": "L", "n_active": "z", "widths": "widths", "slope": "b per doubling",
                "slope_lo": "b lo", "slope_hi": "b hi", "factor": "×/doubling", "factor_lo": "lo", "factor_hi": "hi",
                "verdict": "verdict", "below_range": "no threshold at"}
 TABLE_COLUMNS = {"n_layers": "L", "n_active": "z", "d_model": "D", "threshold": "threshold T(d/D)²", "lo": "95 % lo",
-                 "hi": "95 % hi", "capacity": "T", "threshold_mse": "error of x alone", "threshold_fo": "false-on alone",
+                 "hi": "95 % hi", "capacity": "T", **{m: label for m, label in trends.MEASURES.items() if m != "threshold"},
                  "n_seeds": "seeds", "status": "status"}
+LAW_COLUMNS = {"n_layers": "L", "n_active": "z", "widths": "widths", "se": "se of log T*", "exponent": "a (T* ∝ D^a)",
+               "exponent_lo": "a lo", "exponent_hi": "a hi", "gain_factor": "gain ×/doubling", "k": "k (D²/log^k D)",
+               "constant_chi2": "χ² D²", "power_chi2": "χ² D^a", "log_factor_chi2": "χ² log factor", "power_df": "dof",
+               "separation": "max separation (se)", "apart_from": "parts from D"}
 COST_COLUMNS = {"point": "point", "n_samples": "samples", "job_seconds": "job s", "simulate_seconds": "simulate s",
                 "peak_rss_mb": "peak MB", "forward": "forward", "batch": "batch"}
 
@@ -48,9 +53,12 @@ def render(t: trends.Trends, png: bytes, study: str, report: dict, root, gain_pn
     the checkout whose commit the page names; `gain_png`: `plots.scaling.gain_vs_d` of `t.gains`."""
     costs = t.costs
     lo, hi = trends.log_factor_range(t.seeds["d_model"].unique())
+    criteria = Criteria.from_report(report)
     return html.render(
         "scaling.html.j2", title=f"scaling – {study}", study=study, report=report, setting=t.setting,
-        sentences=trends.answer(t.fits), d_circuit=t.d_circuit,
+        criteria=criteria.describe(), sentences=trends.answer(t.fits), d_circuit=t.d_circuit,
+        law_sentences=trends.law_sentences(t.laws, t.d_circuit), laws=_table(t.laws, LAW_COLUMNS),
+        theory_sentences=trends.theory_sentences(t.seeds, t.theory, criteria.applied),
         gain_sentences=trends.gain_sentences(t.gains),
         best=_table(t.best, BEST_COLUMNS) if len(t.setting["S_values"]) > 1 else "", gains=_table(t.gains, GAIN_COLUMNS),
         gain_figure=html.figure(gain_png, "Capacity T* and the gain T*/T₀ over no superposition (T₀ = D/d) vs D; dots: mean over "
@@ -58,7 +66,7 @@ def render(t: trends.Trends, png: bytes, study: str, report: dict, root, gain_pn
                                           "dashed: T₀, and gain 1.", "gain_vs_D") if gain_png else "",
         figure=html.figure(png, "Threshold load vs D; lines: fit a + b·log₂D with its 95 % bootstrap band (drawn on log "
                                 "axes); dotted: small-noise theory.", "threshold_vs_D"),
-        fits=_table(t.fits, FIT_COLUMNS), shapes=_table(t.shapes, {c: c.replace("_", " ") for c in t.shapes.columns}),
+        fits=_table(t.fits, FIT_COLUMNS),
         log_factor=(lo, hi), table=_table(t.table, TABLE_COLUMNS), n_points=len(costs),
         paths=html.table(trends.forward_paths(costs)) if len(costs) else "",
         recorded=int(costs["job_seconds"].notna().sum()) if len(costs) else 0,

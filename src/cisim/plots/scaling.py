@@ -139,19 +139,24 @@ def rates(ds, cfg):
     return fig
 
 
+ALONE_STYLE = {"threshold_mse": ("o", "-"), "threshold_fo": ("s", "--"), "threshold_expected_wrong": ("D", "-."),
+               "threshold_seizure": ("v", ":"), "threshold_neurons": ("x", (0, (5, 1)))}  # each criterion alone: marker, line
+
+
 def threshold_vs_d(seeds, bands, theory_curve, mse_threshold: float) -> bytes:
     """The scaling page's figure as PNG bytes: the working threshold on superposition_load
     T(d/D)² against D, per L (columns) and z (colour). Top: both criteria (dots: seeds, ▲ lower
     bounds; line and shade: the fit a + b·log₂ D with its 95 % bootstrap band; dotted: the
     small-noise theory, post eq 6.55, at mse_x_active = `mse_threshold` at layer L). Bottom: each
-    criterion alone (mean over seeds; solid: mse_x_active, dashed: false_on_rate).
+    criterion alone (mean over seeds; one marker and line style per criterion).
 
     `seeds`, `bands`, `theory_curve`: `analysis.trends.Trends.seeds`, `.bands`, `.theory`."""
     with plt.rc_context(style.RC):
         layers = sorted(seeds["n_layers"].unique())
         zs = sorted(seeds["n_active"].unique())
         colors = z_palette(zs)
-        per_criterion = {"threshold_mse", "threshold_fo"} <= set(seeds.columns)
+        alone = [c for c in ALONE_STYLE if c in seeds.columns]
+        per_criterion = len(alone) >= 2
         n_rows = 2 if per_criterion else 1
         fig, axes = plt.subplots(n_rows, len(layers), figsize=(5.2 * len(layers), 4.0 * n_rows), sharey=True, sharex=True,
                                  squeeze=False)
@@ -174,10 +179,12 @@ def threshold_vs_d(seeds, bands, theory_curve, mse_threshold: float) -> bytes:
             for ax, L in zip(axes[1], layers):
                 for z in zs:
                     g = seeds[(seeds["n_layers"] == L) & (seeds["n_active"] == z)].groupby("d_model")
-                    ax.plot(g["threshold_mse"].mean().index, g["threshold_mse"].mean(), color=colors[z], marker="o", ms=3)
-                    ax.plot(g["threshold_fo"].mean().index, g["threshold_fo"].mean(), color=colors[z], marker="s", ms=3,
-                            linestyle="--")
-                ax.set_title(f"L = {L}: each criterion alone (— mse_x_active, -- false_on_rate)")
+                    for c in alone:
+                        marker, line = ALONE_STYLE[c]
+                        ax.plot(g[c].mean().index, g[c].mean(), color=colors[z], marker=marker, ms=3, linestyle=line)
+                ax.set_title(f"L = {L}: each criterion alone")
+            axes[1][-1].legend(handles=[plt.Line2D([], [], color="0.3", marker=ALONE_STYLE[c][0], linestyle=ALONE_STYLE[c][1],
+                                                   label=c.removeprefix("threshold_")) for c in alone], fontsize=7, loc="lower left")
         for ax in axes.ravel():
             ax.set_xscale("log", base=2)
             ax.set_yscale("log")
