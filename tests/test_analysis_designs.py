@@ -59,7 +59,7 @@ def test_compare_selects_the_reference_slice(summary):
 def test_criteria_capacities_need_every_z(summary):
     c = designs.criteria_capacities(summary, [INDEPENDENT, SHARED], 1000, 4, REF)
     assert c["zs"] == [1, 2, 3, 4] and [d for d, _ in c["rows"]] == ["baseline", INDEPENDENT]
-    assert designs.criteria_capacities(summary, [SHARED], 2000, 4, REF)["rows"][0][0] == "baseline"
+    assert designs.criteria_capacities(summary, [SHARED], 2000, 4, REF) is None  # the baseline alone: nothing to compare
 
 
 def test_redundancy_and_allocation_comparisons(summary):
@@ -72,16 +72,16 @@ def test_redundancy_and_allocation_comparisons(summary):
 def test_answers_state_the_facts_in_order_and_the_page_words_them(summary):
     facts = designs.answers(summary, None, [], REF)
     kinds = [f["kind"] for f in facts["redundant"]]
-    assert kinds == ["compare"] * 5 + ["wins", "wins", "criteria", "criteria", "independent_vs_shared"]
+    # D = 2000 has the baseline alone: no comparison there
+    assert kinds == ["compare"] * 4 + ["wins", "wins", "criteria", "independent_vs_shared"]
     assert [f["kind"] for f in facts["redundancy"]] == ["by_redundancy", "by_allocation"]
-    assert facts["share"][0]["rows"] == []  # the baseline alone: no share design in this summary
+    assert facts["share"] == []  # no share design in this summary: the question has no facts (the page leaves it out)
     words = [page.sentence(f) for f in facts["redundant"]]
-    assert words[1] == "At D = 1000, z = 1, L = 4: baseline 300 [280, 320]; redundant k=3, independent: 400 [350, 450] (–); redundant k=3, shared: 250 [240, 260] (–)."
-    assert "has a capacity CI entirely above the baseline's in 1 and entirely below in 1" in words[5]
-    assert words[7] == ("At D = 2000, L = 4, z = 1, the false-on criterion alone allows T* = baseline ≥ 1000; "
-                        "the error criterion alone allows baseline 600.")
-    assert words[8].startswith("At D = 1000, L = 4, z = 1/2/3/4, the false-on criterion alone allows T* = baseline ≥ 1000/≥ 1000/")
-    assert words[8].endswith("the error criterion alone allows baseline 300/200/100/< 25; redundant k=3, independent 400/150/105/50.")
+    assert words[0] == "At D = 1000, z = 1, L = 4: baseline 300 [280, 320]; redundant k=3, independent: 400 [350, 450] (–); redundant k=3, shared: 250 [240, 260] (–)."
+    assert "has a capacity CI entirely above the baseline's in 1 and entirely below in 1" in words[4]
+    assert words[6] == ("At D = 1000, L = 4, z = 1/2/3/4, each criterion alone allows T* = error criterion: baseline "
+                        "300/200/100/< 25; redundant k=3, independent 400/150/105/50; false-on rate criterion: baseline "
+                        "≥ 1000/≥ 1000/≥ 1000/≥ 1000; redundant k=3, independent ≥ 1000/≥ 1000/≥ 1000/≥ 1000.")
     assert page.sentence(facts["redundancy"][0]) == "Baseline, transversal, D = 1000, L = 4, z = 1: S = 4: 350 [340, 360]; S = 6: 300 [280, 320]."
     assert page.sentence(facts["redundancy"][1]) == "Baseline, D = 1000, S = 6, L = 4, z = 1: prime_step: 280 [270, 290]; transversal: 300 [280, 320]."
 
@@ -103,7 +103,7 @@ def test_reference_facts_say_where_no_design_beats_no_superposition(summary):
                         "z = 2: redundant k=3, independent ×1.2 [1.12, 1.28]; z = 3: redundant k=3, independent ×0.84 [0.76, 0.92]; "
                         "z = 4: redundant k=3, independent ×0.4 [0.32, 0.48].")
     assert words[2].startswith("At D ≤ 2000, no design beats no superposition at z ≥ 3")
-    compare = page.sentence(designs.answers(s, None, [], REF)["redundant"][1])
+    compare = page.sentence(designs.answers(s, None, [], REF)["redundant"][0])
     assert compare.startswith("At D = 1000, z = 1, L = 4: baseline 300 [280, 320] (T₀ = D/d = 250, gain ×1.2 [1.12, 1.28]); "
                               "redundant k=3, independent: 400 [350, 450] (–; gain ×3.2 [2.8, 3.6] over T₀ = 125)")
 
@@ -203,7 +203,7 @@ def test_page_and_figures_render(gathered):
     assert f"<td>{cost.loc['baseline', 'parameters_nonzero']:,}</td>" in html
     assert "Answers, generated from the data" in html and "redundant k=3, shared" in html
     assert "Last-layer false-on rate at D = 1000, T = 200, L = 2, z = 2: baseline 0, redundant k=3, shared 0.0002." in html
-    assert "stays below 0.1 and the false-on rate below 0.001" in html and "abc (dirty: 0)" in html
+    assert "mse_x_active &lt; 0.1 and false_on_rate &lt; 0.001 (<code>report.criteria</code>" in html and "abc (dirty: 0)" in html
     assert "<td>1,002,000</td>" in html  # (L − 1)·D² + L·D dense parameters of the baseline at D = 1000, L = 2
 
 

@@ -13,6 +13,9 @@ rule scaling_page:
         thresholds=f"{REPORTS}/scaling/thresholds_per_seed.csv",
         fits=f"{REPORTS}/scaling/trend_fits.csv",
         costs=f"{REPORTS}/scaling/point_costs.csv",
+        gains=f"{REPORTS}/scaling/gains.csv",
+        best=f"{REPORTS}/scaling/best_s.csv",
+        laws=f"{REPORTS}/scaling/growth_laws.csv",
     params:
         report=cisim_config.to_json(CFG["report"]),
         study=NAME,

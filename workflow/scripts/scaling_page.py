@@ -15,7 +15,8 @@ t = trends.trends(datasets.read_summary(snakemake.input.summary), runs, cfg)
 png = plots.threshold_vs_d(t.seeds, t.bands, t.theory, float(cfg["mse_threshold"]))
 out = snakemake.output
 files.write_bytes(out.figure, png)
-for path, table in ((out.thresholds, t.seeds), (out.fits, t.fits), (out.costs, t.costs)):
+for path, table in ((out.thresholds, t.seeds), (out.fits, t.fits), (out.costs, t.costs), (out.gains, t.gains),
+                    (out.best, t.best), (out.laws, t.laws)):
     files.write_bytes(path, table.to_csv(index=False).encode())
 html = page.render(t, png, snakemake.params.study, cfg, Path("."), plots.gain_vs_d(t.gains))
 # the rule declares the page's receipt: a failing rerun keeps the last good page (cisim.files.publish_page)

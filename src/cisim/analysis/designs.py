@@ -329,12 +329,13 @@ def false_on_at(ds, designs: list[str], setting: dict, ref: Slice, table: pd.Dat
 # ---------------------------------------------------------------- comparisons
 def compare(summary: pd.DataFrame, designs: list[str], D: int, z: int, L: int, ref: Slice) -> dict | None:
     """The baseline's and each design's frontier rows at one (D, z, L) of the reference slice
-    (None without a baseline row): {d_model, n_active, n_layers, baseline, rows: [(design, row)]}."""
+    (None without a baseline row or without any of `designs`): {d_model, n_active, n_layers,
+    baseline, rows: [(design, row)]}."""
     base = row(summary, frontier.BASELINE, D, z, L, ref.allocation, ref.redundancy)
     if base is None:
         return None
     rows = [(d, r) for d in designs if (r := row(summary, d, D, z, L, ref.allocation, ref.redundancy)) is not None]
-    return {"d_model": D, "n_active": z, "n_layers": L, "baseline": base, "rows": rows}
+    return {"d_model": D, "n_active": z, "n_layers": L, "baseline": base, "rows": rows} if rows else None
 
 
 def wins(summary: pd.DataFrame, design: str, other: str, ref: Slice) -> tuple[int, int, int]:
@@ -360,14 +361,14 @@ def wins(summary: pd.DataFrame, design: str, other: str, ref: Slice) -> tuple[in
 def criteria_capacities(summary: pd.DataFrame, designs: list[str], D: int, L: int, ref: Slice) -> dict | None:
     """Capacity with each criterion alone (columns capacity_fo/status_fo, capacity_mse/status_mse
     of the rows) at every z of (D, L), for the baseline and `designs` that have all of them:
-    {d_model, n_layers, zs, rows: [(design, [row per z])]}, None when no design has them."""
+    {d_model, n_layers, zs, rows: [(design, [row per z])]}, None when none of `designs` has them."""
     zs = n_active_values(summary, D, L, ref.allocation, ref.redundancy)
     rows = []
     for d in [frontier.BASELINE, *designs]:
         per_z = [row(summary, d, D, z, L, ref.allocation, ref.redundancy) for z in zs]
         if zs and all(r is not None for r in per_z):
             rows.append((d, per_z))
-    return {"d_model": D, "n_layers": L, "zs": zs, "rows": rows} if rows else None
+    return {"d_model": D, "n_layers": L, "zs": zs, "rows": rows} if len(rows) > 1 else None
 
 
 def by_redundancy(summary: pd.DataFrame, ref: Slice) -> list[dict]:
@@ -425,7 +426,7 @@ def answers(summary: pd.DataFrame, ds, settings: list[dict], ref: Slice) -> dict
                 facts.append({"kind": "independent_vs_shared", "better": b, "worse": w, "total": n})
         for s in settings[:N_FALSE_ON_SETTINGS]:
             fo = false_on_at(ds, [frontier.BASELINE, *designs], s, ref, fo_table)
-            if fo:
+            if len(fo) > 1:  # the baseline and at least one design of the question
                 facts.append({"kind": "false_on", **s, "rates": fo})
         out[q] = facts
     out["redundancy"] = ([{"kind": "by_redundancy", **f} for f in by_redundancy(summary, ref)]

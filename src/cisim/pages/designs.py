@@ -22,7 +22,8 @@ QUESTIONS = {
     "carried": "3. Indicators computed once and carried in a fixed pool, or cleaned by extra layers.",
     "redundancy": "4. Larger S once an allocation without the prime-step cap is used; allocations at equal (D, S, T).",
 }
-ALONE = {"fo": "false-on criterion", "mse": "error criterion"}
+ALONE = {"mse": "error criterion", "fo": "false-on rate criterion", "expected_wrong": "expected wrongly-on criterion",
+         "seizure": "seizure criterion", "neurons": "active-neuron criterion"}  # criterion suffix → words
 
 
 # ---------------------------------------------------------------- words for numbers
@@ -32,7 +33,7 @@ def capacity(row) -> str:
 
 
 def capacity_alone(row, criterion: str) -> str:
-    """T* with one criterion alone ("fo" or "mse"), mean over seeds, or its bound."""
+    """T* with one criterion alone (a suffix of ALONE), mean over seeds, or its bound."""
     return frontier.format_capacity({"capacity": row[f"capacity_{criterion}"], "status": row[f"status_{criterion}"],
                                      "capacity_lo": np.nan, "t_min": row["t_min"]})
 
@@ -88,9 +89,10 @@ def _words(fact: dict) -> str:
         return (f"Over the {fact['total']} matched (D, z, L) settings, {p(fact['design'])} has a capacity CI entirely above "
                 f"the baseline's in {fact['better']} and entirely below in {fact['worse']}.")
     if kind == "criteria":
-        alone = {c: "; ".join(f"{p(d)} {'/'.join(capacity_alone(r, c) for r in rows)}" for d, rows in fact["rows"]) for c in ALONE}
-        return (f"At D = {fact['d_model']}, L = {fact['n_layers']}, z = {'/'.join(map(str, fact['zs']))}, the "
-                f"{ALONE['fo']} alone allows T* = {alone['fo']}; the {ALONE['mse']} alone allows {alone['mse']}.")
+        have = [c for c in ALONE if all(f"capacity_{c}" in r for _, rows in fact["rows"] for r in rows)]
+        alone = {c: "; ".join(f"{p(d)} {'/'.join(capacity_alone(r, c) for r in rows)}" for d, rows in fact["rows"]) for c in have}
+        return (f"At D = {fact['d_model']}, L = {fact['n_layers']}, z = {'/'.join(map(str, fact['zs']))}, each criterion alone "
+                f"allows T* = " + "; ".join(f"{ALONE[c]}: {alone[c]}" for c in have) + ".")
     if kind == "independent_vs_shared":
         return (f"Independent versus shared embedding of the k = 3 copies: independent higher (CI-separated) in "
                 f"{fact['better']}, lower in {fact['worse']} of {fact['total']} settings.")
@@ -319,7 +321,7 @@ def render(summary: pd.DataFrame, ds, points: list, report: dict, study: str, pn
         study=study,
         criteria=Criteria.from_report(report),
         n_seeds=int(summary["n_seeds"].max()),
-        answers=[(QUESTIONS[q], [sentence(f) for f in facts.get(q, [])]) for q in QUESTIONS],
+        answers=[(QUESTIONS[q], [sentence(f) for f in facts[q]]) for q in QUESTIONS if facts.get(q)],
         tables=capacity_tables(summary, ref),
         best_s=best_s_table(best, curve), best_s_sentences=[sentence(f) for f in designs.best_s_facts(best)],
         allocation=ref.allocation, ref_s=ref.redundancy,
