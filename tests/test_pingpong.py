@@ -113,7 +113,7 @@ def test_equal_d_states_the_reference_and_the_equal_parameter_comparison():
     cases = pd.DataFrame([{"family": "rotation", "d_model": 400, "d_circuit": 4, "n_layers": 3, "n_circuits": 100**2, "width": 600,
                            "extra_width": 200, "weight_layers": 3, "parameters": P}])
     summary = pd.DataFrame([{"d_model": 400, "n_layers": 3, "n_active": z, "capacity": c, "capacity_lo": c - 5.0, "capacity_hi": c + 5.0,
-                             "status": "ok", "t_min": 10.0} for z, c in ((1, 50.0), (2, 30.0))])
+                             "status": "ok", "t_min": 10.0} for z, c in ((1, 50.0), (2, 30.0), (3, 20.0))])
     r = analysis.equal_d(cases, summary).set_index("n_active")
     base = 2 * 400**2 + 3 * 400
     assert r.loc[1, "t0"] == 100 and r.loc[1, "baseline_gain"] == 0.5 and r.loc[1, "pingpong_gain"] == 100.0
@@ -123,4 +123,5 @@ def test_equal_d_states_the_reference_and_the_equal_parameter_comparison():
     D = r.loc[1, "equal_parameter_width"]
     assert 2 * D**2 + 3 * D == pytest.approx(P)
     assert r.loc[2, "pingpong_gain"] == 0.0 and r.loc[2, "baseline_gain"] == pytest.approx(0.3)
+    assert list(r.index) == [1, 2, 3] and r.loc[3, "pingpong_T"] == 0 and r.loc[3, "baseline_capacity"] == 20.0  # every z of the study
     assert set(pingpong_page.EQUAL_PARAMETERS) <= set(r.reset_index().columns) and set(analysis.EQUAL_D_NUMBERS) <= set(r.reset_index().columns)

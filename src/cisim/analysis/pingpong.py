@@ -166,9 +166,12 @@ def largest_verified(cases: pd.DataFrame) -> dict | None:
 
 
 def equal_d(cases: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
-    """Ping-pong's rotation cases against the baseline's capacity at the same D and L, z = 1 and 2.
+    """Ping-pong's rotation cases against the baseline's capacity at the same D and L, at every z
+    the summary has (the baseline's capacity as a function of z beside ping-pong's).
 
-    Ping-pong's T is (D/d)² at z = 1 and 0 at z = 2 (every pair breaks). The baseline has width D,
+    Ping-pong's T is (D/d)² at z = 1 and 0 at z = 2 (every sampled pair breaks, docs/cross_circuit.md
+    §4); at z ≥ 3 it is 0 as well, since every active set then holds z(z − 1)/2 pairs that each
+    break (not simulated: the pair measurement is the evidence). The baseline has width D,
     L − 1 weight matrices (its input A⁰ is already the embedded first-layer pre-activation) and
     (L − 1)·D² + L·D parameters. One row per (D, z); baseline_* columns are the summary's.
 
@@ -181,7 +184,7 @@ def equal_d(cases: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for _, c in cases[cases["family"] == "rotation"].sort_values("d_model").iterrows():
         D, L = int(c["d_model"]), int(c["n_layers"])
-        for z in (1, 2):
+        for z in sorted(int(v) for v in summary.loc[(summary["d_model"] == D) & (summary["n_layers"] == L), "n_active"].unique()):
             s = summary[(summary["d_model"] == D) & (summary["n_layers"] == L) & (summary["n_active"] == z)]
             if s.empty:
                 continue
