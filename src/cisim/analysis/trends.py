@@ -247,12 +247,15 @@ def laws(seeds: pd.DataFrame, column: str = "threshold") -> pd.DataFrame:
     apart* only where their fitted curves differ by more than the error: `separation` is their
     largest difference over the tested widths in units of the median se, and `apart_from` the
     smallest width 2^m (m ≤ MAX_LOG2_D) where the extrapolated fits differ by 2√2·se — the range
-    a study would need (optimistic: it ignores the extrapolation's own uncertainty).
+    a study would need (optimistic: it ignores the extrapolation's own uncertainty). Where even
+    the better of the two laws scatters beyond the seeds' errors (χ²/dof > 1), se is inflated by
+    `inflation` = √(χ²/dof) for both.
 
     Columns: n_layers, n_active, measure, widths, n_widths, se (median, in log y), exponent (2+β)
     with exponent_lo/hi (95 % t, df = n − 2), gain_factor (2^(1+β): the gain's factor per
     doubling of D) with gain_factor_lo/hi, k, and per law <law>_chi2, <law>_df, <law>_fits;
-    separation, apart_from. Widths without a threshold (below range) or with a lower bound are
+    separation, apart_from, inflation; exponent_end, the local exponent of T* between the two
+    largest widths (2 + Δln y/Δln D of the means). Widths without a threshold (below range) or with a lower bound are
     left out (a lower bound is not a measurement of the law)."""
     rows = []
     status = "status" if column == "threshold" else "status_" + column.removeprefix("threshold_")
@@ -288,10 +291,17 @@ def laws(seeds: pd.DataFrame, column: str = "threshold") -> pd.DataFrame:
             if law == "log_factor":
                 row["k"] = float(c[1])
         diff = lambda xx: np.abs(_law_design("power", xx) @ curves["power"] - _law_design("log_factor", xx) @ curves["log_factor"])  # noqa: E731
-        row["separation"] = float(diff(x).max() / typical)
+        # Where even the better law scatters beyond the seeds' errors, that scatter is the error
+        # the two laws must be told apart against (errors inflated by √(χ²/dof), as for a).
+        df2 = len(x) - 2
+        inflate = math.sqrt(max(1.0, min(row["power_chi2"], row["log_factor_chi2"]) / df2)) if df2 >= 1 else 1.0
+        row["inflation"] = inflate
+        row["separation"] = float(diff(x).max() / (typical * inflate))
         ahead = np.arange(int(x.max()) + 1, MAX_LOG2_D + 1, dtype=float)
-        apart = ahead[diff(ahead) > 2 * math.sqrt(2) * typical] if ahead.size else ahead
+        apart = ahead[diff(ahead) > 2 * math.sqrt(2) * typical * inflate] if ahead.size else ahead
         row["apart_from"] = float(2.0 ** apart[0]) if apart.size else math.nan
+        # the local exponent between the two largest widths: where the large-D end is heading
+        row["exponent_end"] = 2 + (y[-1] - y[-2]) / ((x[-1] - x[-2]) * math.log(2))
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -306,10 +316,21 @@ def law_sentences(table: pd.DataFrame, d: int) -> list[str]:
         s = (f"L = {r['n_layers']}, z = {r['n_active']} ({MEASURES.get(r['measure'], r['measure'])}; D = {widths[0]} … {widths[-1]}, "
              f"{r['n_widths']} widths): T* grows like D^{r['exponent']:.2f} [95 %: {r['exponent_lo']:.2f}, {r['exponent_hi']:.2f}], "
              f"so the gain T*/(D/{d}) changes ×{r['gain_factor']:.2f} [{r['gain_factor_lo']:.2f}, {r['gain_factor_hi']:.2f}] per "
-             f"doubling of D; T* ∝ D² (a constant threshold) is {verdict(r['constant_fits'])} "
+             f"doubling of D (between the two largest widths: D^{r['exponent_end']:.2f}, gain ×{2 ** (r['exponent_end'] - 1):.2f}); "
+             f"T* ∝ D² (a constant threshold) is {verdict(r['constant_fits'])} "
              f"(χ² = {r['constant_chi2']:.1f}, {r['constant_df']} dof); D^a is {verdict(r['power_fits'])} (χ² = {r['power_chi2']:.1f}) "
              f"and D²/(log D)^k (k = {r['k']:.2f}) is {verdict(r['log_factor_fits'])} (χ² = {r['log_factor_chi2']:.1f}). ")
-        if r["separation"] < 2:
+        if not (r["power_fits"] or r["log_factor_fits"]):
+            s += (f"Neither two-parameter law follows the widths within the seeds' spread: the measured curve bends more than "
+                  f"either allows; against the scatter about the better law (errors ×{r['inflation']:.1f}) ")
+            s += ("they cannot be told apart inside the range" if r["separation"] < 2 else
+                  f"they differ by up to {r['separation']:.1f} standard errors inside the range")
+            if r["separation"] < 2:
+                s += (f", and would part from D ≈ 2^{math.log2(r['apart_from']):.0f} on." if np.isfinite(r["apart_from"])
+                      else f", nor, extrapolated, up to D = 2^{MAX_LOG2_D}.")
+            else:
+                s += "."
+        elif r["separation"] < 2:
             s += (f"Inside the range the two fitted laws differ by at most {r['separation']:.1f} standard errors, so these widths "
                   f"cannot tell them apart")
             s += (f"; extrapolated, they part by the measured error ({r['se']:.3f} in log T*) only from D ≈ 2^{math.log2(r['apart_from']):.0f} on."

@@ -18,7 +18,7 @@ TABLE_COLUMNS = {"n_layers": "L", "n_active": "z", "d_model": "D", "threshold": 
                  "hi": "95 % hi", "capacity": "T", **{m: label for m, label in trends.MEASURES.items() if m != "threshold"},
                  "n_seeds": "seeds", "status": "status"}
 LAW_COLUMNS = {"n_layers": "L", "n_active": "z", "widths": "widths", "se": "se of log T*", "exponent": "a (T* ∝ D^a)",
-               "exponent_lo": "a lo", "exponent_hi": "a hi", "gain_factor": "gain ×/doubling", "k": "k (D²/log^k D)",
+               "exponent_lo": "a lo", "exponent_hi": "a hi", "exponent_end": "a, two largest D", "gain_factor": "gain ×/doubling", "k": "k (D²/log^k D)",
                "constant_chi2": "χ² D²", "power_chi2": "χ² D^a", "log_factor_chi2": "χ² log factor", "power_df": "dof",
                "separation": "max separation (se)", "apart_from": "parts from D"}
 COST_COLUMNS = {"point": "point", "n_samples": "samples", "job_seconds": "job s", "simulate_seconds": "simulate s",
