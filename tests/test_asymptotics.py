@@ -89,10 +89,24 @@ def test_laws_say_when_a_narrow_range_cannot_tell_power_from_log_factors_and_wha
     (r,) = trends.laws(law_seeds("log_factor", [2**m for m in range(10, 15)], noise=0.05)).to_dict("records")
     assert r["power_fits"] and r["log_factor_fits"] and r["separation"] < 2 and r["apart_from"] > 2**14
     (sentence,) = trends.law_sentences(pd.DataFrame([r]), 4)
-    assert "cannot tell them apart" in sentence and "parts" not in sentence and "from D ≈ 2^" in sentence
+    assert "cannot be told apart here" in sentence and "only from D ≈ 2^" in sentence
     (wide,) = trends.laws(law_seeds("log_factor", [2**m for m in range(8, 21)], noise=0.001)).to_dict("records")
     assert wide["log_factor_fits"] and not wide["power_fits"] and wide["separation"] > 2
     assert wide["k"] == pytest.approx(1.0, abs=0.05)
+    (words,) = trends.law_sentences(pd.DataFrame([wide]), 4)
+    assert "The widths prefer D²/(log D)^k: the other law is rejected." in words
+
+
+def test_laws_leave_out_whole_widths_with_a_bound_and_refuse_to_judge_without_spread():
+    seeds = law_seeds("power", [2**m for m in range(10, 16)], noise=0.01)
+    seeds.loc[(seeds["d_model"] == 2**15) & (seeds["seed"] == 0), "status"] = "lower_bound"
+    (r,) = trends.laws(seeds).to_dict("records")
+    assert r["left_out"] == "32768" and r["n_widths"] == 5 and "32768" not in r["widths"]
+    flat = law_seeds("power", [2**m for m in range(10, 15)], noise=0.0)
+    (u,) = trends.laws(flat).to_dict("records")
+    assert u["power_fits"] is None and u["constant_fits"] is None and u["exponent"] == pytest.approx(1.6)
+    (words,) = trends.law_sentences(pd.DataFrame([u]), 4)
+    assert words.endswith("The seeds show no spread at these widths, so no law can be tested against it.")
 
 
 def test_log_factors_per_doubling_between_the_tested_widths():

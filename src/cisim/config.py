@@ -309,10 +309,12 @@ def validate(cfg: dict) -> None:
             else:
                 _require(len(grid[key]) > 0, f"{g}.{key}", grid[key], f"a non-empty list of integers >= 1, unless {g}.pairs is set")
     points = expand_points(cfg)
-    sweep, kept = cfg["sweep"], {p["grid"] for p in points}
-    for key in ("max_d_model", "max_layers"):
-        _require(sweep[key] is None or kept == set(sweep["grids"]), f"sweep.{key}", sweep[key],
-                 f"a bound that leaves at least one point of every grid (none left in {sorted(set(sweep['grids']) - kept)}), or null")
+    sweep = cfg["sweep"]
+    for key, coord in (("max_d_model", "d_model"), ("max_layers", "n_layers")):
+        if sweep[key] is not None:  # each bound on its own, so that the message names the one that empties a grid
+            kept = {p["grid"] for p in expand_points({**cfg, "sweep": {**sweep, "max_d_model": None, "max_layers": None, key: sweep[key]}})}
+            _require(kept == set(sweep["grids"]), f"sweep.{key}", sweep[key],
+                     f"a bound that leaves at least one point of every grid (none left in {sorted(set(sweep['grids']) - kept)}), or null")
     seen = set()
     for p in points:
         label = point_label(p)

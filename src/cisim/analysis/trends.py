@@ -239,104 +239,116 @@ def laws(seeds: pd.DataFrame, column: str = "threshold") -> pd.DataFrame:
         power        ln y = a + β·ln 2·x       T* ∝ D^(2+β); the gain T*/T₀ ∝ D^(1+β)
         log_factor   ln y = a − k·ln x         T* ∝ D²/(log D)^k ("log factors")
 
-    each fitted by weighted least squares (`stats.weighted_fit`) to the per-width mean of log y
-    over seeds, weighted by its standard error se = s/√n (s: the standard deviation of log y over
-    seeds, pooled over widths: one relative noise level, estimated from every seed). Per law: χ²
-    and `<law>_fits`, whether χ² stays below its 95 % quantile (`stats.chi2_q95`: n − p degrees
-    of freedom, se estimated with Σ(seeds − 1)). The two two-parameter laws are *told
-    apart* only where their fitted curves differ by more than the error: `separation` is their
-    largest difference over the tested widths in units of the median se, and `apart_from` the
-    smallest width 2^m (m ≤ MAX_LOG2_D) where the extrapolated fits differ by 2√2·se — the range
-    a study would need (optimistic: it ignores the extrapolation's own uncertainty). Where even
-    the better of the two laws scatters beyond the seeds' errors (χ²/dof > 1), se is inflated by
-    `inflation` = √(χ²/dof) for both.
+    each fitted by weighted least squares (`stats.weighted_fit`) to the per-width mean of ln y
+    over seeds, weighted by its standard error se = s/√n (s: the standard deviation of ln y over
+    seeds, pooled over widths: one relative noise level, with Σ(n − 1) degrees of freedom). Only
+    widths where every seed has a measured crossing enter (a lower bound is not a measurement of
+    the law, and dropping single seeds would keep a width's lowest values); the others are listed
+    in `left_out`. Per law: χ² and `<law>_fits`, whether χ² stays below its 95 % quantile
+    (`stats.chi2_q95`: df·F(df, Σ(n − 1))); None where the seeds show no spread (nothing to test
+    against). Where even the better two-parameter law scatters beyond the seeds' errors
+    (χ²/dof > 1), the errors are inflated by `inflation` = √(χ²/dof) for the intervals and the
+    separation below.
 
-    Columns: n_layers, n_active, measure, widths, n_widths, se (median, in log y), exponent (2+β)
-    with exponent_lo/hi (95 % t, df = n − 2), gain_factor (2^(1+β): the gain's factor per
-    doubling of D) with gain_factor_lo/hi, k, and per law <law>_chi2, <law>_df, <law>_fits;
-    separation, apart_from, inflation; exponent_end, the local exponent of T* between the two
-    largest widths (2 + Δln y/Δln D of the means). Widths without a threshold (below range) or with a lower bound are
-    left out (a lower bound is not a measurement of the law)."""
+    `separation`: the largest difference of the power and log-factor fits over the tested widths,
+    in (inflated) standard errors; `apart_from`: the smallest width 2^m (m ≤ MAX_LOG2_D) where the
+    extrapolated fits differ by 2√2 (inflated) standard errors — the range a study would need
+    (optimistic: it ignores the extrapolation's own uncertainty).
+
+    Columns: n_layers, n_active, measure, widths, n_widths, left_out, se (median, in ln y),
+    exponent (2+β) with exponent_lo/hi (95 % t: Σ(n − 1) dof, or n − 2 when inflated),
+    gain_factor (2^(1+β): the gain's factor per doubling of D) with gain_factor_lo/hi, k, per law
+    <law>_chi2, <law>_df, <law>_fits; inflation, separation, apart_from; exponent_end with
+    exponent_end_lo/hi: the local exponent of T* between the two largest widths."""
     rows = []
     status = "status" if column == "threshold" else "status_" + column.removeprefix("threshold_")
     for (L, z), g in seeds.groupby(["n_layers", "n_active"], sort=True):
-        g = g[(g[status] == "ok") & np.isfinite(g[column]) & (g[column] > 0)]
+        good = (g[status] == "ok") & np.isfinite(g[column]) & (g[column] > 0)
+        whole = good.groupby(g["d_model"]).all()
+        g = g[g["d_model"].isin(whole[whole].index)]
         stats = g.assign(logy=np.log(g[column])).groupby("d_model")["logy"].agg(["mean", "std", "count"]).sort_index()
         if len(stats) < 3:
             continue
         x = np.log2(stats.index.to_numpy(float))
         y = stats["mean"].to_numpy(float)
         n = stats["count"].to_numpy(float)
+        noise_df = int((n - 1).sum())
         spread = np.nan_to_num(stats["std"].to_numpy(float)) ** 2 * (n - 1)
-        pooled = math.sqrt(spread.sum() / (n - 1).sum()) if (n > 1).any() and spread.sum() > 0 else 1e-6
+        testable = noise_df > 0 and spread.sum() > 0
+        pooled = math.sqrt(spread.sum() / noise_df) if testable else 1.0  # untestable: unit weights, no verdicts
         se = pooled / np.sqrt(n)
         typical = float(np.median(se))
         row = {"n_layers": int(L), "n_active": int(z), "measure": column, "widths": ",".join(str(int(w)) for w in stats.index),
-               "n_widths": len(x), "se": typical}
-        curves = {}
+               "n_widths": len(x), "left_out": ",".join(str(int(w)) for w in whole[~whole].index), "se": typical if testable else math.nan}
+        curves, covs = {}, {}
         for law in LAWS:
             A = _law_design(law, x)
             c, cov, chi2 = weighted_fit(A, y, se)
             df = len(x) - A.shape[1]
-            fits = bool(chi2 <= chi2_q95(df, int((n - 1).sum()))) if df >= 1 else None  # se estimated: df·F(df, Σ(n − 1))
-            row.update({f"{law}_chi2": chi2, f"{law}_df": df, f"{law}_fits": fits})
-            curves[law] = c
-            if law == "power":
-                # ln y = a + β·ln2·x: the fitted slope is β·ln 2. The interval is widened by √(χ²/dof) when
-                # the scatter exceeds the seeds' standard errors.
-                half = t975(df) * math.sqrt(max(cov[1, 1], 0.0) * max(chi2 / df, 1.0)) / math.log(2) if df >= 1 else math.nan
-                beta = float(c[1]) / math.log(2)
-                row.update(exponent=2 + beta, exponent_lo=2 + beta - half, exponent_hi=2 + beta + half,
-                           gain_factor=2.0 ** (1 + beta), gain_factor_lo=2.0 ** (1 + beta - half), gain_factor_hi=2.0 ** (1 + beta + half))
+            fits = bool(chi2 <= chi2_q95(df, noise_df)) if df >= 1 and testable else None
+            row.update({f"{law}_chi2": chi2 if testable else math.nan, f"{law}_df": df, f"{law}_fits": fits})
+            curves[law], covs[law] = c, cov
             if law == "log_factor":
                 row["k"] = float(c[1])
-        diff = lambda xx: np.abs(_law_design("power", xx) @ curves["power"] - _law_design("log_factor", xx) @ curves["log_factor"])  # noqa: E731
-        # Where even the better law scatters beyond the seeds' errors, that scatter is the error
-        # the two laws must be told apart against (errors inflated by √(χ²/dof), as for a).
         df2 = len(x) - 2
-        inflate = math.sqrt(max(1.0, min(row["power_chi2"], row["log_factor_chi2"]) / df2)) if df2 >= 1 else 1.0
-        row["inflation"] = inflate
+        ratio = min(row["power_chi2"], row["log_factor_chi2"]) / df2 if testable else math.nan
+        inflate = math.sqrt(ratio) if ratio > 1 else 1.0
+        # errors from the seeds alone: Σ(n − 1) dof; inflated by the scatter about the law: n − 2 dof
+        t = t975(df2) if inflate > 1 or not testable else t975(noise_df)
+        half = t * math.sqrt(max(covs["power"][1, 1], 0.0)) * inflate / math.log(2)  # ln y slope is β·ln 2
+        beta = float(curves["power"][1]) / math.log(2)
+        row.update(exponent=2 + beta, exponent_lo=2 + beta - half, exponent_hi=2 + beta + half,
+                   gain_factor=2.0 ** (1 + beta), gain_factor_lo=2.0 ** (1 + beta - half), gain_factor_hi=2.0 ** (1 + beta + half),
+                   inflation=inflate)
+        diff = lambda xx: np.abs(_law_design("power", xx) @ curves["power"] - _law_design("log_factor", xx) @ curves["log_factor"])  # noqa: E731
         row["separation"] = float(diff(x).max() / (typical * inflate))
         ahead = np.arange(int(x.max()) + 1, MAX_LOG2_D + 1, dtype=float)
-        apart = ahead[diff(ahead) > 2 * math.sqrt(2) * typical * inflate] if ahead.size else ahead
+        apart = ahead[diff(ahead) > 2 * math.sqrt(2) * typical * inflate]
         row["apart_from"] = float(2.0 ** apart[0]) if apart.size else math.nan
         # the local exponent between the two largest widths: where the large-D end is heading
-        row["exponent_end"] = 2 + (y[-1] - y[-2]) / ((x[-1] - x[-2]) * math.log(2))
+        step = (x[-1] - x[-2]) * math.log(2)
+        end, end_half = 2 + (y[-1] - y[-2]) / step, t * math.sqrt(se[-1] ** 2 + se[-2] ** 2) * inflate / step
+        row.update(exponent_end=end, exponent_end_lo=end - end_half, exponent_end_hi=end + end_half)
         rows.append(row)
     return pd.DataFrame(rows)
 
 
 def law_sentences(table: pd.DataFrame, d: int) -> list[str]:
     """One sentence per row of `laws`: the fitted growth of T* and of the gain over no
-    superposition, which laws the data reject, and whether the range tells power and log factors apart."""
+    superposition, which laws the data reject, and whether they tell power and log factors apart
+    (decided by the χ² verdicts: one law rejected and the other not separates them)."""
     out = []
-    verdict = lambda ok: "consistent with the data" if ok else "rejected"  # noqa: E731
+    verdict = lambda ok: "consistent with the seeds' spread" if ok else "rejected"  # noqa: E731
     for _, r in table.iterrows():
         widths = r["widths"].split(",")
         s = (f"L = {r['n_layers']}, z = {r['n_active']} ({MEASURES.get(r['measure'], r['measure'])}; D = {widths[0]} … {widths[-1]}, "
              f"{r['n_widths']} widths): T* grows like D^{r['exponent']:.2f} [95 %: {r['exponent_lo']:.2f}, {r['exponent_hi']:.2f}], "
              f"so the gain T*/(D/{d}) changes ×{r['gain_factor']:.2f} [{r['gain_factor_lo']:.2f}, {r['gain_factor_hi']:.2f}] per "
-             f"doubling of D (between the two largest widths: D^{r['exponent_end']:.2f}, gain ×{2 ** (r['exponent_end'] - 1):.2f}); "
-             f"T* ∝ D² (a constant threshold) is {verdict(r['constant_fits'])} "
-             f"(χ² = {r['constant_chi2']:.1f}, {r['constant_df']} dof); D^a is {verdict(r['power_fits'])} (χ² = {r['power_chi2']:.1f}) "
-             f"and D²/(log D)^k (k = {r['k']:.2f}) is {verdict(r['log_factor_fits'])} (χ² = {r['log_factor_chi2']:.1f}). ")
-        if not (r["power_fits"] or r["log_factor_fits"]):
-            s += (f"Neither two-parameter law follows the widths within the seeds' spread: the measured curve bends more than "
-                  f"either allows; against the scatter about the better law (errors ×{r['inflation']:.1f}) ")
-            s += ("they cannot be told apart inside the range" if r["separation"] < 2 else
-                  f"they differ by up to {r['separation']:.1f} standard errors inside the range")
-            if r["separation"] < 2:
-                s += (f", and would part from D ≈ 2^{math.log2(r['apart_from']):.0f} on." if np.isfinite(r["apart_from"])
-                      else f", nor, extrapolated, up to D = 2^{MAX_LOG2_D}.")
-            else:
-                s += "."
-        elif r["separation"] < 2:
-            s += (f"Inside the range the two fitted laws differ by at most {r['separation']:.1f} standard errors, so these widths "
-                  f"cannot tell them apart")
-            s += (f"; extrapolated, they part by the measured error ({r['se']:.3f} in log T*) only from D ≈ 2^{math.log2(r['apart_from']):.0f} on."
-                  if np.isfinite(r["apart_from"]) else f"; extrapolated, they stay within the measured error up to D = 2^{MAX_LOG2_D}.")
+             f"doubling of D; between the two largest widths T* grows like D^{r['exponent_end']:.2f} "
+             f"[{r['exponent_end_lo']:.2f}, {r['exponent_end_hi']:.2f}]. ")
+        if isinstance(r.get("left_out"), str) and r["left_out"]:
+            s += f"(Left out, some seed without a measured crossing: D = {r['left_out'].replace(',', ', ')}.) "
+        power, logf = r["power_fits"], r["log_factor_fits"]
+        if power is None or logf is None or (isinstance(power, float) and np.isnan(power)):
+            out.append(s + "The seeds show no spread at these widths, so no law can be tested against it.")
+            continue
+        s += (f"T* ∝ D² is {verdict(r['constant_fits'])} (χ² = {r['constant_chi2']:.1f}, {r['constant_df']} dof); D^a is "
+              f"{verdict(power)} (χ² = {r['power_chi2']:.1f}) and D²/(log D)^k (k = {r['k']:.2f}) is {verdict(logf)} "
+              f"(χ² = {r['log_factor_chi2']:.1f}, {r['power_df']} dof each). ")
+        inflated = f" (errors ×{r['inflation']:.1f}, the scatter about the better law)" if r["inflation"] > 1 else ""
+        if power != logf:
+            s += f"The widths prefer {'D^a' if power else 'D²/(log D)^k'}: the other law is rejected."
+        elif not power:
+            s += ("Neither two-parameter law follows the widths within the seeds' spread: the means scatter about either law "
+                  "more than the seeds allow")
         else:
-            s += f"Inside the range the two fitted laws differ by up to {r['separation']:.1f} standard errors: the widths tell them apart."
+            s += "Both laws describe the widths: they cannot be told apart here"
+        if power == logf:
+            s += (f"; their fits differ by at most {r['separation']:.1f} standard errors inside the range{inflated}, and, "
+                  f"extrapolated, by 2√2 standard errors only from D ≈ 2^{math.log2(r['apart_from']):.0f} on."
+                  if np.isfinite(r["apart_from"]) else
+                  f"; their fits differ by at most {r['separation']:.1f} standard errors inside the range{inflated}, and, "
+                  f"extrapolated, stay within 2√2 standard errors up to D = 2^{MAX_LOG2_D}.")
         out.append(s)
     return out
 
@@ -358,11 +370,19 @@ def theory_sentences(seeds: pd.DataFrame, theory_curve: pd.DataFrame, applied: t
             continue
         parts = []
         for D in (widths[0], widths[-1]) if len(widths) > 1 else widths[:1]:
-            ratio = means.loc[D, "threshold_mse"] / th.loc[D]
             bound = "≥ " if "status_mse" in g and (g.loc[g["d_model"] == D, "status_mse"] == "lower_bound").any() else ""
             binds = means.loc[D, alone].astype(float).idxmin() if alone and means.loc[D, alone].notna().any() else None
             bind = f", binding: {MEASURES[binds].removesuffix(' alone')}" if binds else ""
-            parts.append(f"at D = {int(D)} {bound}×{ratio:.2f} of it{bind}" if np.isfinite(ratio) else f"at D = {int(D)} eq 6.55 has no threshold{bind}")
+            measured, predicted = means.loc[D, "threshold_mse"], th.loc[D]
+            if not np.isfinite(measured):
+                what = "no measured threshold (the smallest tested T fails)"
+            elif np.isnan(predicted):
+                what = "eq 6.55 has no threshold (its overlap term alone exceeds it)"
+            elif np.isinf(predicted):
+                what = "eq 6.55 stays below the threshold up to 10⁹ circuits"
+            else:
+                what = f"{bound}×{measured / predicted:.2f} of it"
+            parts.append(f"at D = {int(D)} {what}{bind}")
         out.append(f"L = {L}, z = {z}: the measured threshold of the active-circuit error alone against eq 6.55's: " + "; ".join(parts) + ".")
     return out
 
