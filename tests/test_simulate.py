@@ -202,3 +202,16 @@ def test_every_criterion_is_at_its_noise_free_value_in_the_exact_regime():
     assert (layers[["r_fo", "r_expected_wrong", "r_seizure"]] == 0).all().all()
     np.testing.assert_array_equal(layers["r_neurons"], 1 / every.neuron_threshold)
     assert layers["r_mse"].max() < 1e-12 and criteria.works(layers["r"]).all()
+
+
+def test_batches_are_spread_over_the_samples_with_little_padding(tiny_network):
+    """A run pads its last batch with all-zero samples up to a multiple of CHUNK: 300 samples at
+    batch_size 1024 run as one batch of 384 (not 1024), 1100 as two of 640, 55,700 as 55 of 1024;
+    the batch never exceeds the requested one (rounded up to CHUNK) and is a multiple of CHUNK."""
+    spec, circuits, network = tiny_network
+    prepared = simulate.prepare(network, circuits, np.dtype(np.float32))
+    cols = lambda b, n: simulate.batch_columns(b, prepared.plan, network, prepared.R.shape[0], np.float32, n)  # noqa: E731
+    assert [cols(1024, n) for n in (300, 1100, 55_700, 128, 1)] == [384, 640, 1024, 128, 128]
+    assert cols(1024, None) == 1024 and cols(100, 300) == 128
+    inputs = simulate.sample_inputs(spec.n_circuits, 2, 300, np.random.default_rng(5))
+    assert simulate.run(network, circuits, inputs, batch_size=1024, prepared=prepared, dtype=np.float32).batch_size == 384

@@ -25,8 +25,13 @@ def bytes_per_sample(d_model: int, n_circuits: int, n_channels: int, itemsize: i
     return itemsize * (4 * d_model + (n_channels + 4) * n_circuits) + n_circuits
 
 
-def batch_columns(batch_size: int, plan: operators.Plan, network: Network, n_channels: int, dtype) -> int:
-    """Samples per batch: batch_size rounded up to a multiple of CHUNK, cut to BATCH_BUDGET_BYTES."""
+def batch_columns(batch_size: int, plan: operators.Plan, network: Network, n_channels: int, dtype,
+                  n_samples: int | None = None) -> int:
+    """Samples per batch: batch_size rounded up to a multiple of CHUNK, cut to BATCH_BUDGET_BYTES;
+    with `n_samples`, then spread evenly over the batches that many samples need (rounded up to a
+    multiple of CHUNK), so that the last batch pads few all-zero samples (300 samples at
+    batch_size 1024 run as one batch of 384, not 1024). A function of the config alone: the same
+    config gives the same batches, hence the same bits (docs/reliability.md)."""
     batch = -(-batch_size // CHUNK) * CHUNK
     itemsize = np.dtype(dtype).itemsize
     T, D = network.n_circuits, network.d_model
@@ -35,7 +40,11 @@ def batch_columns(batch_size: int, plan: operators.Plan, network: Network, n_cha
         if op.path == operators.STRUCTURED:
             per_sample = max(per_sample, op.work()["bytes_per_sample"] + itemsize * (n_channels + 2) * T)
     fit = max(CHUNK, (BATCH_BUDGET_BYTES // per_sample) // CHUNK * CHUNK)
-    return int(min(batch, fit))
+    batch = min(batch, fit)
+    if n_samples:
+        n_batches = -(-n_samples // batch)
+        batch = -(-(-(-n_samples // n_batches)) // CHUNK) * CHUNK
+    return int(batch)
 
 
 def estimated_seconds(d_model: int, n_circuits: int, n_weight_layers: int, redundancy: int, n_samples: int, dtype,

@@ -144,7 +144,8 @@ def run(
 
     batch_size is rounded up to a multiple of `accumulate.CHUNK` (and short batches are padded
     with all-zero samples) so that the merge does not depend on it; it is also cut to fit
-    `budget.BATCH_BUDGET_BYTES`. `forward` is auto, dense or structured (`operators.plan`);
+    `budget.BATCH_BUDGET_BYTES` and spread evenly over the batches the samples need
+    (`budget.batch_columns`: little padding). `forward` is auto, dense or structured (`operators.plan`);
     `backend` is numpy, cupy or array_api_strict; `prepared` (from `prepare` with the same
     network, dtype, forward and backend) skips building the operators again. `progress(done,
     total)` is called after every batch. Trajectories follow the first active circuit of each
@@ -164,7 +165,7 @@ def run(
     plan, R, channel_readouts = prepared.plan, prepared.R, prepared.channel_readouts
     offsets = [int(o) for o in block_offsets(network.block_sizes)]
     metrics = StreamingMetrics(L, d)
-    batch = batch_columns(batch_size, plan, network, R.shape[0], dtype)
+    batch = batch_columns(batch_size, plan, network, R.shape[0], dtype, inputs.n_samples)
     n_traj = min(n_trajectories, inputs.n_samples)
     x_true_traj = np.zeros((n_traj, L + 1, 2))
     x_est_traj = np.zeros((n_traj, L + 1, 2))
@@ -253,7 +254,7 @@ def readouts(
     alpha = np.zeros((L + 1, n, z))
     x = np.zeros((L + 1, n, z, 2))
     sums = {"alpha": np.zeros(L + 1), "x": np.zeros(L + 1)}
-    batch = batch_columns(batch_size, prepared.plan, network, prepared.R.shape[0], dtype)
+    batch = batch_columns(batch_size, prepared.plan, network, prepared.R.shape[0], dtype, n)
     with np.errstate(invalid="ignore", over="ignore"):  # a diverging network reads out NaN/inf, as in `run`
         for lo in range(0, n, batch):
             active = inputs.active[lo : lo + batch]
