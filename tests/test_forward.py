@@ -147,9 +147,27 @@ def test_structured_results_agree_across_batch_sizes():
 def test_automatic_choice_is_deterministic_and_reported():
     circuits, network = NETWORKS["transversal"]
     a, b = (metrics_of(network, circuits) for _ in range(2))
-    assert a.forward == b.forward and a.forward in ("dense", "structured") and "per sample" in a.forward_detail
+    assert a.forward == b.forward and a.forward in ("dense", "structured") and "s to build the matrix" in a.forward_detail
     for k in a.metrics:
         np.testing.assert_array_equal(a.metrics[k], b.metrics[k])
+
+
+def test_the_plan_weighs_building_the_dense_matrix_against_the_samples_it_saves(monkeypatch):
+    """With a known sample count the dense path also pays for expanding each factored layer once
+    (`layer_costs`' dense_build): few samples cannot repay it, many can, when dense is cheaper per sample."""
+    _, network = NETWORKS["transversal"]
+    items = operators.layer_items(network.weights)
+    c = operators.layer_costs(items[0], np.float32)
+    assert c["dense_build"] > 0
+    if c["dense"] >= c["structured"]:  # make dense the cheaper path per sample, as at high load
+        c = {**c, "structured": 2 * c["dense"]}
+    break_even = c["dense_build"] / (c["structured"] - c["dense"])
+    few, many = max(1, int(break_even / 2)), int(4 * break_even) + 1
+    monkeypatch.setattr(operators, "layer_costs", lambda item, dtype, rows=None: c)
+    assert operators.choose(items, np.float32)[0][0] == "dense"  # per sample only: dense is cheaper
+    paths, reasons = operators.choose(items, np.float32, n_samples=few)
+    assert paths[0] == "structured" and f"model for {few} samples" in reasons[0] and "to build the matrix" in reasons[0]
+    assert operators.choose(items, np.float32, n_samples=many)[0][0] == "dense"
 
 
 def test_dense_budget_sends_large_networks_to_the_structured_path(monkeypatch):

@@ -36,12 +36,14 @@ def simulate_point(cfg: dict, allocations: dict) -> tuple[dict, dict, str]:
     blocks = construction.get_design(spec.design).blocks(spec)
     results, diag = {}, {}
     prepared = network = None
+    # every sample a seed's network runs (all z): the plan weighs building a dense matrix against it
+    n_samples = sum(spec.n_circuits if z == 1 and sim["exhaustive_z1"] else p["n_samples"] for z in p["n_active"])
     for seed in cfg["seeds"]:
         prepared = network = None  # free the previous seed's operators first (3 GB of dense weights at D = 16384, L = 4)
         circuits, network = construction.build(spec, seed, allocations[seed])
         name = sorted(allocations[seed])[0]
         diag[seed] = allocation.summarize(allocations[seed][name], blocks[name])
-        prepared = simulate.prepare(network, circuits, np.dtype(sim["dtype"]), sim.get("forward", "auto"), xp_name)
+        prepared = simulate.prepare(network, circuits, np.dtype(sim["dtype"]), sim.get("forward", "auto"), xp_name, n_samples)
         log.info("seed %d: forward pass prepared in %.2f s: %s", seed, prepared.seconds, prepared.plan.summary)
         for z in p["n_active"]:
             rng = np.random.default_rng([seed, z])  # inputs per (seed, z): independent of the z list

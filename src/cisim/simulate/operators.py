@@ -48,6 +48,12 @@ ELEMENT_RATE = 4.0e9  # other elementwise operations per second (mixing, bias, R
 # (AMD EPYC, one thread), where the (T × n) 0/1 GEMM ran at ≈ 75 GFLOP/s and never won.
 ROW_GATHER_RATE = 2.0e9
 TILE_BYTES = 512 * 2**10  # row tiles of gathers and sums stay in the L2 cache
+# Expanding a factored layer into its dense matrix (`dense_matrix`) is paid once per network: D²
+# writes plus one scattered add per entry of the Δw term (T·S²·d² of them). benchmarks/dense_build.py
+# measures both (AMD EPYC, one thread). A plan that knows how many samples will run
+# (`choose(..., n_samples)`) takes the dense path only when its GEMMs save more than this costs.
+FILL_RATE = 5.0e8  # dense matrix elements written per second
+BUILD_RATE = 2.0e7  # Δw entries scattered into the dense matrix per second (np.add.at)
 # Dense weights of one network (all layers, in the simulation dtype) above this never take the
 # dense path: override with CISIM_DENSE_BUDGET_GB.
 DENSE_BUDGET_BYTES = int(float(os.environ.get("CISIM_DENSE_BUDGET_GB", "3")) * 2**30)
@@ -403,17 +409,21 @@ def estimate_work(layer: StructuredLayer, readout_rows=None) -> dict:
 
 
 def layer_costs(item, dtype, readout_rows=None) -> dict:
-    """Modelled seconds per sample of each path for one layer (`structured` is None if impossible)."""
+    """Modelled seconds per sample of each path for one layer (`structured` is None if impossible),
+    and `dense_build`: the one-off seconds of expanding a factored layer into its dense matrix
+    (0 for a layer that is a dense matrix already)."""
     itemsize = np.dtype(dtype).itemsize
     if isinstance(item, StructuredLayer):
         D = item.d_model
         work = estimate_work(item, readout_rows)
         structured = (work["gathers"] / GATHER_RATE + work["elements"] / ELEMENT_RATE) * (itemsize / 4)
+        S = item.pos_out.shape[2]
+        build = D * D / FILL_RATE + np.count_nonzero(item.diff_w) * S * S / BUILD_RATE
     else:
         D = int(item.shape[0])
-        structured = None
+        structured, build = None, 0.0
     dense = 2.0 * D * D / (GEMM_RATE * 4 / itemsize) + 2 * D / ELEMENT_RATE
-    return {DENSE: dense, STRUCTURED: structured, "dense_bytes": D * D * itemsize}
+    return {DENSE: dense, STRUCTURED: structured, "dense_bytes": D * D * itemsize, "dense_build": float(build)}
 
 
 @dataclass
@@ -441,8 +451,10 @@ def layer_items(weights) -> list:
     return list(weights.layers) if hasattr(weights, "layers") else list(weights)
 
 
-def choose(weights, dtype, forward: str = "auto", readout_rows=None) -> tuple[list, list]:
-    """Per layer (path, reason), deterministic given the layers, dtype and `forward`."""
+def choose(weights, dtype, forward: str = "auto", readout_rows=None, n_samples: int | None = None) -> tuple[list, list]:
+    """Per layer (path, reason), deterministic given the layers, dtype, `forward` and `n_samples`
+    (the samples the network will run; None: compare per-sample costs only, else the dense
+    path also pays for expanding the layer, `layer_costs`' dense_build)."""
     items = layer_items(weights)
     if forward not in FORWARD_CHOICES:
         raise ValueError(f"sim.forward={forward!r} is not allowed: one of {', '.join(FORWARD_CHOICES)}")
@@ -463,6 +475,11 @@ def choose(weights, dtype, forward: str = "auto", readout_rows=None) -> tuple[li
         elif dense_total > DENSE_BUDGET_BYTES:
             paths.append(STRUCTURED)
             reasons.append(f"dense weights need {dense_total / 2**30:.1f} GiB > budget {DENSE_BUDGET_BYTES / 2**30:.1f} GiB")
+        elif n_samples:
+            dense, structured = c[DENSE] * n_samples + c["dense_build"], c[STRUCTURED] * n_samples
+            paths.append(DENSE if dense <= structured else STRUCTURED)
+            reasons.append(f"model for {n_samples} samples {dense:.3g} s dense ({c['dense_build']:.3g} s to build the matrix) "
+                           f"vs {structured:.3g} s structured")
         else:
             fast = DENSE if c[DENSE] <= c[STRUCTURED] else STRUCTURED
             paths.append(fast)
@@ -470,11 +487,12 @@ def choose(weights, dtype, forward: str = "auto", readout_rows=None) -> tuple[li
     return paths, reasons
 
 
-def plan(weights, dtype, xp, forward: str = "auto", readout_rows: np.ndarray | None = None) -> Plan:
+def plan(weights, dtype, xp, forward: str = "auto", readout_rows: np.ndarray | None = None, n_samples: int | None = None) -> Plan:
     """Operators for every weight layer of `weights` (a tuple of arrays or `LazyWeights`);
-    `readout_rows`: the circuits' read-out matrix, the gather basis of structured layers."""
+    `readout_rows`: the circuits' read-out matrix, the gather basis of structured layers;
+    `n_samples`: the samples the plan will run, if known (`choose`)."""
     items = layer_items(weights)
-    paths, reasons = choose(items, dtype, forward, readout_rows)
+    paths, reasons = choose(items, dtype, forward, readout_rows, n_samples)
     ops = []
     for item, path in zip(items, paths):
         ops.append(StructuredOperator(item, dtype, xp, readout_rows) if path == STRUCTURED else DenseOperator(item, dtype, xp))

@@ -78,15 +78,17 @@ class Prepared:
     seconds: float
 
 
-def prepare(network: Network, circuits: RotationCircuits, dtype=np.float32, forward: str = "auto", backend: str = "numpy") -> Prepared:
+def prepare(network: Network, circuits: RotationCircuits, dtype=np.float32, forward: str = "auto", backend: str = "numpy",
+            n_samples: int | None = None) -> Prepared:
     """Build the forward pass of `network` once (see `run`): dtype and backend of the pass,
-    `forward` auto, dense or structured (`operators.plan`)."""
+    `forward` auto, dense or structured (`operators.plan`); `n_samples`, the samples it will run
+    (every z), lets the plan weigh the one-off cost of a dense matrix against its GEMMs."""
     start = time.perf_counter()
     xp = backends.namespace(backend)
     dtype = np.dtype(dtype)
     L, N = network.n_layers, network.n_activation_layers
     R = readout_matrix(circuits)
-    plan = operators.plan(network.weights, dtype, xp, forward, readout_rows=R)
+    plan = operators.plan(network.weights, dtype, xp, forward, readout_rows=R, n_samples=n_samples)
     channel_readouts = [ChannelReadout(network.positions[l - 1], network.block_sizes, R, dtype, xp) for l in range(1, L + 1)]
     circuit_layer = {n: l for l, n in enumerate(network.readouts(), start=1)}
     # A structured weight layer gathers exactly the read-out channels of its input layer when
@@ -155,7 +157,7 @@ def run(
         raise ValueError(f"batch_size={batch_size} is not allowed: need batch_size >= 1")
     start_time = time.perf_counter()
     if prepared is None:
-        prepared = prepare(network, circuits, dtype, forward, backend)
+        prepared = prepare(network, circuits, dtype, forward, backend, inputs.n_samples)
     elif (prepared.network is not network or prepared.dtype != np.dtype(dtype) or prepared.forward != forward
           or prepared.backend != backend):
         raise ValueError("prepared= was built for another network, dtype, forward or backend")
@@ -245,7 +247,7 @@ def readouts(
         raise ValueError(f"batch_size={batch_size} is not allowed: need batch_size >= 1")
     dtype = np.dtype(dtype)
     if prepared is None:
-        prepared = prepare(network, circuits, dtype, forward)
+        prepared = prepare(network, circuits, dtype, forward, n_samples=inputs.n_samples)
     elif prepared.network is not network or prepared.dtype != dtype or prepared.backend != "numpy":
         raise ValueError("prepared= was built for another network, dtype or backend (readouts runs on numpy)")
     xp = backends.namespace("numpy")
