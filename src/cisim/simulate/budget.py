@@ -30,8 +30,9 @@ def batch_columns(batch_size: int, plan: operators.Plan, network: Network, n_cha
     """Samples per batch: batch_size rounded up to a multiple of CHUNK, cut to BATCH_BUDGET_BYTES;
     with `n_samples`, then spread evenly over the batches that many samples need (rounded up to a
     multiple of CHUNK), so that the last batch pads few all-zero samples (300 samples at
-    batch_size 1024 run as one batch of 384, not 1024). A function of the config alone: the same
-    config gives the same batches, hence the same bits (docs/reliability.md)."""
+    batch_size 1024 run as one batch of 384, not 1024). A function of the config (and of
+    CISIM_BATCH_BUDGET_GB) alone: the same config gives the same batches, hence the same bits
+    (docs/reliability.md)."""
     batch = -(-batch_size // CHUNK) * CHUNK
     itemsize = np.dtype(dtype).itemsize
     T, D = network.n_circuits, network.d_model
