@@ -145,7 +145,7 @@ ALONE_STYLE = {"threshold_mse": ("o", "-"), "threshold_fo": ("s", "--"), "thresh
 
 def threshold_vs_d(seeds, bands, theory_curve, mse_threshold: float) -> bytes:
     """The scaling page's figure as PNG bytes: the working threshold on superposition_load
-    T(d/D)² against D, per L (columns) and z (colour). Top: both criteria (dots: seeds, ▲ lower
+    T(d/D)² against D, per L (columns) and z (colour). Top: the applied criteria (`report.criteria`) (dots: seeds, ▲ lower
     bounds; line and shade: the fit a + b·log₂ D with its 95 % bootstrap band; dotted: the
     small-noise theory, post eq 6.55, at mse_x_active = `mse_threshold` at layer L). Bottom: each
     criterion alone (mean over seeds; one marker and line style per criterion).
@@ -174,7 +174,7 @@ def threshold_vs_d(seeds, bands, theory_curve, mse_threshold: float) -> bytes:
                     ax.fill_between(b["d_model"], b["lo"], b["hi"], color=colors[z], alpha=0.2, linewidth=0)
                 th = theory_curve[(theory_curve["n_layers"] == L) & (theory_curve["n_active"] == z)]
                 ax.plot(th["d_model"], th["threshold"], color=colors[z], linestyle=":", linewidth=1)
-            ax.set_title(f"L = {L}: both criteria (fit ± 95 % bootstrap band)")
+            ax.set_title(f"L = {L}: the applied criteria (fit ± 95 % bootstrap band)")
         if per_criterion:
             for ax, L in zip(axes[1], layers):
                 for z in zs:
