@@ -79,7 +79,7 @@ def test_answers_state_the_facts_in_order_and_the_page_words_them(summary):
     words = [page.sentence(f) for f in facts["redundant"]]
     assert words[0] == "At D = 1000, z = 1, L = 4: baseline 300 [280, 320]; redundant k=3, independent: 400 [350, 450] (–); redundant k=3, shared: 250 [240, 260] (–)."
     assert "has a capacity CI entirely above the baseline's in 1 and entirely below in 1" in words[4]
-    assert words[6] == ("At D = 1000, L = 4, z = 1/2/3/4, each criterion alone allows T* = error criterion: baseline "
+    assert words[6] == ("At D = 1000, L = 4, z = 1/2/3/4, each criterion alone allows T* = active-circuit error criterion: baseline "
                         "300/200/100/< 25; redundant k=3, independent 400/150/105/50; false-on rate criterion: baseline "
                         "≥ 1000/≥ 1000/≥ 1000/≥ 1000; redundant k=3, independent ≥ 1000/≥ 1000/≥ 1000/≥ 1000.")
     assert page.sentence(facts["redundancy"][0]) == "Baseline, transversal, D = 1000, L = 4, z = 1: S = 4: 350 [340, 360]; S = 6: 300 [280, 320]."

@@ -310,7 +310,7 @@ def validate(cfg: dict) -> None:
                 _require(len(grid[key]) > 0, f"{g}.{key}", grid[key], f"a non-empty list of integers >= 1, unless {g}.pairs is set")
     points = expand_points(cfg)
     sweep = cfg["sweep"]
-    for key, coord in (("max_d_model", "d_model"), ("max_layers", "n_layers")):
+    for key in ("max_d_model", "max_layers"):
         if sweep[key] is not None:  # each bound on its own, so that the message names the one that empties a grid
             kept = {p["grid"] for p in expand_points({**cfg, "sweep": {**sweep, "max_d_model": None, "max_layers": None, key: sweep[key]}})}
             _require(kept == set(sweep["grids"]), f"sweep.{key}", sweep[key],
@@ -383,10 +383,10 @@ def memory_limit() -> int:
 def _workload(p: dict, sim: dict) -> tuple[int, dict]:
     """Weight layers of a point's network and its samples per z ({z: n})."""
     from .construction import get_design
+    from .simulate import samples_per_z
 
     n_weight_layers = get_design(p["design"]).accounting(network_spec(p))["depth"] - 1  # extra layers a design adds count
-    inputs = {z: p["n_circuits"] if z == 1 and sim["exhaustive_z1"] else p["n_samples"] for z in p["n_active"]}
-    return n_weight_layers, inputs
+    return n_weight_layers, samples_per_z(p["n_circuits"], p["n_active"], p["n_samples"], sim["exhaustive_z1"])
 
 
 def check_time(p: dict, cfg: dict) -> None:

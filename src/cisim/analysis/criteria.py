@@ -38,6 +38,8 @@ import pandas as pd
 NAMES = ("mse", "rate", "expected_wrong", "seizure", "neurons")  # every criterion, in column order
 DEFAULT = ("mse", "rate")
 SUFFIX = {"mse": "mse", "rate": "fo", "expected_wrong": "expected_wrong", "seizure": "seizure", "neurons": "neurons"}
+WORDS = {"mse": "active-circuit error", "fo": "false-on rate", "expected_wrong": "expected wrongly-on circuits",
+         "seizure": "seizure rate", "neurons": "active neurons"}  # criterion suffix → what pages call it
 # Dataset variables each criterion reads (besides the coordinates n_circuits, n_active, redundancy).
 VARIABLES = {"mse": ("mse_x_active",), "rate": ("false_on_rate",), "expected_wrong": ("false_on_rate",),
              "seizure": ("seizure_rate",), "neurons": ("active_neurons",)}

@@ -43,15 +43,13 @@ import pandas as pd
 
 from .. import theory
 from . import costs, frontier
-from .criteria import NAMES, SUFFIX, Criteria
+from .criteria import NAMES, SUFFIX, WORDS, Criteria
 from .stats import chi2_q95, line_fit, mean_ci, slope_t_interval, t975, weighted_fit
 from .tables import d_circuit
 
 N_BOOT = 2000  # bootstrap resamples of each trend fit (a percentile interval needs more than a mean's)
 BOOT_SEED = 0
-ALONE = {"mse": "active-circuit error alone", "fo": "false-on rate alone", "expected_wrong": "expected wrongly-on circuits alone",
-         "seizure": "seizure rate alone", "neurons": "active neurons alone"}  # criterion suffix → measure label
-MEASURES = {"threshold": "the applied criteria", **{f"threshold_{SUFFIX[c]}": ALONE[SUFFIX[c]] for c in NAMES}}
+MEASURES = {"threshold": "the applied criteria", **{f"threshold_{SUFFIX[c]}": f"{WORDS[SUFFIX[c]]} alone" for c in NAMES}}
 LARGE_END = 3  # the large-D end: the fits repeated over the three largest widths (when there are four or more)
 CONSTANT = "is constant within the 95 % interval"
 
@@ -221,7 +219,7 @@ def fit_all(seeds: pd.DataFrame, n_boot: int = N_BOOT) -> tuple[pd.DataFrame, pd
     return pd.concat(parts, ignore_index=True), bands
 
 
-LAWS = {"constant": "T* ∝ D² (the threshold holds)", "power": "T* ∝ D^a", "log_factor": "T* ∝ D²/(log D)^k"}
+LAWS = ("constant", "power", "log_factor")  # T* ∝ D², D^a, D²/(log D)^k (`laws`)
 MAX_LOG2_D = 40  # how far `laws` extrapolates the fitted laws to find where they part
 
 
@@ -329,7 +327,7 @@ def law_sentences(table: pd.DataFrame, d: int) -> list[str]:
         if isinstance(r.get("left_out"), str) and r["left_out"]:
             s += f"(Left out, some seed without a measured crossing: D = {r['left_out'].replace(',', ', ')}.) "
         power, logf = r["power_fits"], r["log_factor_fits"]
-        if power is None or logf is None or (isinstance(power, float) and np.isnan(power)):
+        if power is None or logf is None:
             out.append(s + "The seeds show no spread at these widths, so no law can be tested against it.")
             continue
         s += (f"T* ∝ D² is {verdict(r['constant_fits'])} (χ² = {r['constant_chi2']:.1f}, {r['constant_df']} dof); D^a is "
@@ -372,7 +370,7 @@ def theory_sentences(seeds: pd.DataFrame, theory_curve: pd.DataFrame, applied: t
         for D in (widths[0], widths[-1]) if len(widths) > 1 else widths[:1]:
             bound = "≥ " if "status_mse" in g and (g.loc[g["d_model"] == D, "status_mse"] == "lower_bound").any() else ""
             binds = means.loc[D, alone].astype(float).idxmin() if alone and means.loc[D, alone].notna().any() else None
-            bind = f", binding: {MEASURES[binds].removesuffix(' alone')}" if binds else ""
+            bind = f", binding: {WORDS[binds.removeprefix('threshold_')]}" if binds else ""
             measured, predicted = means.loc[D, "threshold_mse"], th.loc[D]
             if not np.isfinite(measured):
                 what = "no measured threshold (the smallest tested T fails)"

@@ -37,7 +37,8 @@ def simulate_point(cfg: dict, allocations: dict) -> tuple[dict, dict, str]:
     results, diag = {}, {}
     prepared = network = None
     # every sample a seed's network runs (all z): the plan weighs building a dense matrix against it
-    n_samples = sum(spec.n_circuits if z == 1 and sim["exhaustive_z1"] else p["n_samples"] for z in p["n_active"])
+    per_z = simulate.samples_per_z(spec.n_circuits, p["n_active"], p["n_samples"], sim["exhaustive_z1"])
+    n_samples = sum(per_z.values())
     for seed in cfg["seeds"]:
         prepared = network = None  # free the previous seed's operators first (3 GB of dense weights at D = 16384, L = 4)
         circuits, network = construction.build(spec, seed, allocations[seed])

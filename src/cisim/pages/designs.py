@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis import designs, frontier
-from ..analysis.criteria import Criteria
+from ..analysis.criteria import WORDS, Criteria
 from .html import figure, fmt, render as render_template, table
 
 QUESTIONS = {
@@ -22,8 +22,7 @@ QUESTIONS = {
     "carried": "3. Indicators computed once and carried in a fixed pool, or cleaned by extra layers.",
     "redundancy": "4. Larger S once an allocation without the prime-step cap is used; allocations at equal (D, S, T).",
 }
-ALONE = {"mse": "error criterion", "fo": "false-on rate criterion", "expected_wrong": "expected wrongly-on criterion",
-         "seizure": "seizure criterion", "neurons": "active-neuron criterion"}  # criterion suffix → words
+ALONE = {suffix: f"{words} criterion" for suffix, words in WORDS.items()}  # criterion suffix → words
 
 
 # ---------------------------------------------------------------- words for numbers

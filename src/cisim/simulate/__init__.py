@@ -25,6 +25,7 @@ from .inputs import (
     embed_input_columns,
     initial_states,
     sample_inputs,
+    samples_per_z,
 )
 from .run import Prepared, Result, forward_layers, prepare, readouts, run
 from .truth import true_states
@@ -33,5 +34,5 @@ __all__ = [
     "BATCH_BUDGET_BYTES", "DIRECT_TABLE_ENTRIES", "REJECTION_MIN_ACCEPTANCE", "Inputs", "Prepared", "Result",
     "batch_columns", "bytes_per_sample", "distinct_acceptance", "embed_input_columns", "estimated_seconds",
     "forward_layers", "initial_states", "operators", "peak_bytes", "prepare", "readout", "readouts", "run",
-    "sample_inputs", "true_states",
+    "sample_inputs", "samples_per_z", "true_states",
 ]

@@ -57,6 +57,12 @@ def distinct_acceptance(n_circuits: int, n_active: int) -> float:
     return p
 
 
+def samples_per_z(n_circuits: int, n_active, n_samples: int, exhaustive_z1: bool) -> dict:
+    """{z: samples} a point runs for each z of `n_active` (per seed): every circuit once at z = 1
+    when `exhaustive_z1` (`sample_inputs(..., exhaustive=True)`), else `n_samples`."""
+    return {z: n_circuits if z == 1 and exhaustive_z1 else n_samples for z in n_active}
+
+
 def sample_inputs(n_circuits: int, n_active: int, n_samples: int, rng: np.random.Generator, exhaustive: bool = False) -> Inputs:
     """Uniform random active sets of z distinct circuits and φ ~ U[0, 2π) per active slot.
 
