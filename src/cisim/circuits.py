@@ -14,6 +14,13 @@ mean; docs/method.md §2.2) and a per-circuit part Δw_t, as the large-network c
 `n_indicator_pairs = k > 1` gives the redundant-indicator variant (width 2k + 2): every pair,
 and the gate of the rotation neurons, reads the mean of the k pairs, ᾱ = (1/k) Σ_p (a_{2p} − a_{2p+1}).
 k = 1 is exactly the post's circuit.
+
+Wide circuits (docs/correction.md §2): `n_rotation_pairs = m > 1` carries a payload of m independent
+2-d rotations (angles θ_{t,j}, one per pair), width d = 2k + 2m; every rotation pair is gated by
+ᾱ exactly as the post's single pair. `step_gain = g` sets the slope of the indicator's step
+function, ReLU(g(ᾱ − ½) + ½) − ReLU(g(ᾱ − ½) − ½): the post's g = 2 (biases −0.5, −1.5) is flat
+below ᾱ = 1/4 and above 3/4; g = k makes the k copies a majority vote (the copies hold 0 or 1, so
+their mean moves in steps of 1/k and the step rises within one vote of ½).
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from functools import cached_property
 import numpy as np
 
 STEP_LOW, STEP_HIGH = 0.5, 1.5  # ReLU(2α − 0.5) − ReLU(2α − 1.5): flat at 0 below 0.25, at 1 above 0.75
+POST_STEP_GAIN = 2.0  # the slope of that step
 ROTATION_BIAS = 1.0  # b in the post; every script uses b = 1
 
 
@@ -41,47 +49,76 @@ class RotationCircuits:
 
     angles: np.ndarray
     n_indicator_pairs: int = 1
+    n_rotation_pairs: int = 1
+    step_gain: float = POST_STEP_GAIN
+
+    def __post_init__(self):
+        m = self.n_rotation_pairs
+        shape = np.shape(self.angles)
+        if m < 1 or self.n_indicator_pairs < 1 or not (shape[1:] == () if m == 1 else shape[1:] == (m,)):
+            raise ValueError(f"angles of shape {shape} do not fit n_rotation_pairs={m}: need (T,) for m = 1, (T, m) otherwise")
+        if not self.step_gain >= 1.0:
+            raise ValueError(f"step_gain={self.step_gain} is not allowed: need step_gain >= 1 (a step no flatter than the identity)")
 
     @property
     def n_circuits(self) -> int:
         return int(self.angles.shape[0])
 
     @property
+    def d_payload(self) -> int:
+        """2m: the rotation neurons."""
+        return 2 * self.n_rotation_pairs
+
+    @property
     def d_circuit(self) -> int:
-        return 2 * self.n_indicator_pairs + 2
+        return 2 * self.n_indicator_pairs + self.d_payload
 
     @cached_property
     def rotations(self) -> np.ndarray:
-        """R_t, float64 ndarray of shape (n_circuits, 2, 2)."""
-        c, s = np.cos(self.angles), np.sin(self.angles)
-        return np.stack([np.stack([c, -s], -1), np.stack([s, c], -1)], -2)
+        """R_t, float64 ndarray of shape (n_circuits, 2m, 2m): block-diagonal, one 2-d rotation per
+        payload pair ((n_circuits, 2, 2) for the post's circuit)."""
+        T, m = self.n_circuits, self.n_rotation_pairs
+        theta = np.reshape(self.angles, (T, m))
+        c, s = np.cos(theta), np.sin(theta)
+        blocks = np.stack([np.stack([c, -s], -1), np.stack([s, c], -1)], -2)  # (T, m, 2, 2)
+        if m == 1:
+            return blocks[:, 0]
+        out = np.zeros((T, 2 * m, 2 * m))
+        for j in range(m):
+            out[:, 2 * j : 2 * j + 2, 2 * j : 2 * j + 2] = blocks[:, j]
+        return out
 
     @cached_property
     def bias(self) -> np.ndarray:
-        """b, shared by every circuit (post assumption 4), float64 ndarray of shape (d_circuit,)."""
-        k = self.n_indicator_pairs
-        return np.array([-STEP_LOW, -STEP_HIGH] * k + [-ROTATION_BIAS] * 2)
+        """b, shared by every circuit (post assumption 4), float64 ndarray of shape (d_circuit,):
+        the step's (½ − g/2, −½ − g/2) per indicator pair (−0.5, −1.5 for g = 2), −1 per rotation neuron."""
+        k, g = self.n_indicator_pairs, self.step_gain
+        pair = [-STEP_LOW, -STEP_HIGH] if g == POST_STEP_GAIN else [0.5 - g / 2, -0.5 - g / 2]
+        return np.array(pair * k + [-ROTATION_BIAS] * self.d_payload)
 
     @cached_property
     def mean_w(self) -> np.ndarray:
         """w̄ = E_θ[w_t] (post eq 5.18), float64 ndarray of shape (d_circuit, d_circuit)."""
         k, d = self.n_indicator_pairs, self.d_circuit
-        gain = 1.0 + ROTATION_BIAS  # 2: the step function's slope and the rotation gate's weight
+        gain = 1.0 + ROTATION_BIAS  # 2: the rotation gate's weight (and the post's step slope)
         w = np.zeros((d, d))
         w[:, 0 : 2 * k : 2] = gain / k
         w[:, 1 : 2 * k : 2] = -gain / k
+        if self.step_gain != POST_STEP_GAIN:
+            w[: 2 * k, 0 : 2 * k : 2] = self.step_gain / k
+            w[: 2 * k, 1 : 2 * k : 2] = -self.step_gain / k
         return w
 
     @cached_property
     def diff_w(self) -> np.ndarray:
         """Δw_t = w_t − w̄, float64 ndarray of shape (n_circuits, d_circuit, d_circuit).
 
-        Only the rotation rows are non-zero: cols 2p get −R_t·(1,1)/k, cols 2p+1 get +R_t·(1,1)/k
-        (so the gate reads ᾱ while a_{2:3} − ᾱ = x is rotated), and the rotation block is R_t.
+        Only the rotation rows are non-zero: cols 2p get −R_t·1/k, cols 2p+1 get +R_t·1/k
+        (so the gate reads ᾱ while a_rot − ᾱ·1 = x is rotated), and the rotation block is R_t.
         """
         k, d = self.n_indicator_pairs, self.d_circuit
         rot = self.rotations
-        r1 = rot.sum(-1)  # R_t · (1, 1), shape (T, 2)
+        r1 = rot.sum(-1)  # R_t · 1, shape (T, 2m)
         dw = np.zeros((self.n_circuits, d, d))
         dw[:, 2 * k :, 0 : 2 * k : 2] = -r1[:, :, None] / k
         dw[:, 2 * k :, 1 : 2 * k : 2] = r1[:, :, None] / k
@@ -94,9 +131,9 @@ class RotationCircuits:
         return self.mean_w + dw
 
     def encode(self, alpha: np.ndarray, x: np.ndarray) -> np.ndarray:
-        """Layer-0 state a^0 = (1.5α, 0.5α, …, x0 + α, x1 + α) (post eq 5.4).
+        """Layer-0 state a^0 = (1.5α, 0.5α, …, x0 + α, x1 + α, …) (post eq 5.4).
 
-        alpha: shape (...); x: shape (..., 2). Returns shape (..., d_circuit).
+        alpha: shape (...); x: shape (..., 2m). Returns shape (..., d_circuit).
         """
         alpha = np.asarray(alpha, dtype=float)
         k = self.n_indicator_pairs
@@ -106,7 +143,7 @@ class RotationCircuits:
     def read(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Read-outs α = mean_p(a_{2p} − a_{2p+1}) and x = a_rot − α (post eqs 5.5–5.6).
 
-        a: shape (..., d_circuit). Returns α of shape (...) and x of shape (..., 2).
+        a: shape (..., d_circuit). Returns α of shape (...) and x of shape (..., 2m).
         """
         k = self.n_indicator_pairs
         if k == 1:
@@ -129,10 +166,12 @@ class RotationCircuits:
 
 
 def draw_rotation_circuits(
-    n_circuits: int, rng: np.random.Generator, n_indicator_pairs: int = 1
+    n_circuits: int, rng: np.random.Generator, n_indicator_pairs: int = 1, n_rotation_pairs: int = 1,
+    step_gain: float = POST_STEP_GAIN,
 ) -> RotationCircuits:
-    """T circuits with θ_t ~ U[0, 2π), one draw per circuit (docs/method.md §2.1)."""
-    return RotationCircuits(rng.uniform(0.0, 2.0 * np.pi, n_circuits), n_indicator_pairs)
+    """T circuits with θ_{t,j} ~ U[0, 2π), one draw per circuit and rotation pair (docs/method.md §2.1)."""
+    size = n_circuits if n_rotation_pairs == 1 else (n_circuits, n_rotation_pairs)
+    return RotationCircuits(rng.uniform(0.0, 2.0 * np.pi, size), n_indicator_pairs, n_rotation_pairs, step_gain)
 
 
 # ---------------------------------------------------------------- generic ReLU circuits

@@ -74,6 +74,7 @@ class SimConf:
     forward: str = checked("auto", choices=_registry("simulate.operators", "FORWARD_CHOICES"))  # weight layers: auto (cost model), dense (one GEMM) or structured (factored weights)
     n_trajectories: int = checked(10, ge=0)  # samples whose first active circuit's trajectory is stored (Figs 1, 4)
     max_point_hours: float = checked(24.0, gt=0.0)  # refuse a point whose simulation is estimated to need longer on one core (simulate.estimated_seconds)
+    noise_correlation: bool = False  # also measure how correlated the inactive circuits' indicator errors are between copies and neurons (simulate.noise)
 
 
 @dataclass

@@ -4,6 +4,7 @@
 Per circuit layer l = 0..L, over samples and circuits:
 
     mse_x_active       E‖x − x̂‖² over active circuits         max_x_active       max ‖x − x̂‖
+                       (per rotation pair, ‖·‖²/m, for wide circuits with m pairs: `pair_error`)
     mse_alpha_active   E(1 − α̂)² over active circuits         max_alpha_active   max |1 − α̂|
     mse_x_inactive     E‖x̂‖² over inactive circuits            max_x_inactive     max ‖x̂‖
     mse_alpha_inactive E α̂² over inactive circuits             max_alpha_inactive max |α̂|
@@ -58,6 +59,14 @@ RATES = ("false_on_rate", "false_off_rate", "failed_rotation_rate", "any_false_o
 # A mean neuron count (active_neurons) agrees to `relative`: at most that fraction of the counted
 # activations flipped across the 1e-4 threshold.
 AGREEMENT = {"relative": 1e-5, "rate": 1e-5}
+
+
+def pair_error(dx: np.ndarray) -> np.ndarray:
+    """‖dx‖² per rotation pair, ‖dx‖²/m, over the last axis of `dx` (..., 2m): the post's ‖δx‖²
+    for its single pair (m = 1, unchanged), and a width-free error for wide circuits, whose payload
+    is m unit vectors (‖x‖² = m)."""
+    sq = (dx**2).sum(-1)
+    return sq if dx.shape[-1] == 2 else sq * (2.0 / dx.shape[-1])
 ZERO_FLOOR = {"mse_": 1e-12, "max_": 1e-6, "x_est": 1e-6, "active_neurons": 1e-6}
 
 

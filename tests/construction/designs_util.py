@@ -9,6 +9,7 @@ DEFAULT_OPTIONS = {
     "indicator_share": {"fraction": 0.6, "redundancy_on": None},
     "carried_indicators": {"fraction": 0.6},
     "indicator_cleanup": {"every": 1},
+    "indicator_correction": {"every": 1},
 }
 
 

@@ -12,7 +12,7 @@ from cisim.schema import DesignConf
 from .designs_util import disjoint_spec, spec
 
 DESIGNS = sorted(construction.DESIGNS)
-STATIC = {"baseline", "redundant_indicators", "indicator_share", "carried_indicators", "indicator_cleanup"}
+STATIC = {"baseline", "redundant_indicators", "indicator_share", "carried_indicators", "indicator_cleanup", "indicator_correction"}
 
 
 def built(name, seed=0, **kw):

@@ -68,3 +68,24 @@ def test_accounting_and_options():
         construction.build(spec("redundant_indicators", {"k": 3, "embedding": "mixed"}), 0)
     with pytest.raises(ValueError, match="multiple of the circuit width d_circuit=14"):
         construction.get_design("redundant_indicators").blocks(spec("redundant_indicators", {"k": 6, "embedding": "shared"}))
+
+
+@pytest.mark.parametrize("opts", [{"k": 1, "rotation_pairs": 3}, {"k": 5, "rotation_pairs": 3, "decode": "majority"},
+                                  {"k": 2, "rotation_pairs": 2, "embedding": "shared"}])
+def test_wide_circuits_are_exact_without_collisions(opts):
+    """Disjoint allocation, z = 3: payload pairs and copies read out exactly at every layer."""
+    d = 2 * opts["k"] + 2 * opts["rotation_pairs"]
+    s = spec("redundant_indicators", {"embedding": "independent", **opts}, n_circuits=10, allocation="prime_step", d_model=96 * d)
+    circuits, net = construction.build(s, 0)
+    assert circuits.d_circuit == d and net.block_sizes == (96,) * d
+    inputs = simulate.sample_inputs(10, 3, 128, np.random.default_rng(0), n_rotation_pairs=circuits.n_rotation_pairs)
+    m = simulate.run(net, circuits, inputs, dtype=np.float64).metrics
+    assert m["mse_x_active"].max() < 1e-24 and m["mse_alpha_inactive"].max() == 0.0 and m["false_on_rate"].max() == 0.0
+
+
+def test_majority_decoding_is_the_gain_k_step():
+    s = spec("redundant_indicators", {"k": 3, "decode": "majority"})
+    circuits, _ = construction.build(s, 0)
+    assert circuits.step_gain == 3.0
+    np.testing.assert_allclose(circuits.bias[:2], [-1.0, -2.0])
+    assert construction.build(spec("redundant_indicators", {"k": 3}), 0)[0].step_gain == 2.0

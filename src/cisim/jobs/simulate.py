@@ -49,12 +49,14 @@ def simulate_point(cfg: dict, allocations: dict) -> tuple[dict, dict, str]:
         for z in p["n_active"]:
             rng = np.random.default_rng([seed, z])  # inputs per (seed, z): independent of the z list
             exhaustive = z == 1 and sim["exhaustive_z1"]
-            inputs = simulate.sample_inputs(spec.n_circuits, z, p["n_samples"], rng, exhaustive=exhaustive)
+            inputs = simulate.sample_inputs(spec.n_circuits, z, p["n_samples"], rng, exhaustive=exhaustive,
+                                            n_rotation_pairs=getattr(circuits, "n_rotation_pairs", 1))
             results[(seed, z)] = simulate.run(
                 network, circuits, inputs,
                 batch_size=sim["batch_size"], dtype=np.dtype(sim["dtype"]),
                 n_trajectories=sim["n_trajectories"], progress=ProgressLog(f"seed {seed} z {z}"),
                 forward=sim.get("forward", "auto"), backend=xp_name, prepared=prepared,
+                noise=bool(sim.get("noise_correlation", False)),
             )
             r = results[(seed, z)]
             log.info("seed %d z %d: %.2f s, forward %s, read-out %s, batch %d, backend %s", seed, z, r.seconds, r.forward, r.readout, r.batch_size, r.backend)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import to_numpy
-from ..metrics import ACTIVE_THRESHOLD, FAILED_SQUARED, ON_THRESHOLD, READ_OFF, READ_ON
+from ..metrics import ACTIVE_THRESHOLD, FAILED_SQUARED, ON_THRESHOLD, READ_OFF, READ_ON, pair_error
 
 CHUNK = 128  # samples per partial sum; batches are multiples of it
 STAT_TILE = 1024  # circuits per tile of the per-sample sums (fixed, like CHUNK, for determinism)
@@ -43,8 +43,9 @@ def device_statistics(xp, channels, inactive) -> dict:
 
     channels : [α̂, x̂_0, x̂_1, …], each (T, batch); inactive : bool (T, batch), False for the
     circuits whose true state is listed (they are scored on the host against their truth).
-    Returns host numpy arrays of shape (batch,): sums of ‖x̂‖² and α̂² (float64), their maxima
-    (squared, NaN propagates) and the number of α̂ > READ_ON. Every sum runs over circuits in
+    Returns host numpy arrays of shape (batch,): sums of ‖x̂‖²/m (per rotation pair,
+    `metrics.pair_error`) and α̂² (float64), their maxima (squared, NaN propagates) and the number
+    of α̂ > READ_ON. Every sum runs over circuits in
     index order for each sample, in fixed tiles of STAT_TILE circuits, so it does not depend on
     the batch size.
     """
@@ -59,6 +60,8 @@ def device_statistics(xp, channels, inactive) -> dict:
         q = channels[1][lo:hi, :] * channels[1][lo:hi, :]
         for x in channels[2:]:
             q += x[lo:hi, :] * x[lo:hi, :]
+        if len(channels) > 3:  # m rotation pairs: the error per pair
+            q = q * (2.0 / (len(channels) - 1))
         qi = xp.where(mask, q, 0.0)
         ai = xp.where(mask, alpha * alpha, 0.0)
         part = {
@@ -122,13 +125,13 @@ class StreamingMetrics:
         """One circuit layer of one batch of `bs` real samples.
 
         inactive : `device_statistics` (arrays of length ≥ bs; only the first bs are used).
-        est      : (α̂, x̂) of the listed circuits, shapes (k, bs) and (k, bs, 2).
-        truth    : (valid (k, bs) bool, α (k, bs), x (k, bs, 2)): the listed circuits' true states;
+        est      : (α̂, x̂) of the listed circuits, shapes (k, bs) and (k, bs, 2m).
+        truth    : (valid (k, bs) bool, α (k, bs), x (k, bs, 2m)): the listed circuits' true states;
                    a listed circuit with α > ON_THRESHOLD is active, every other circuit inactive.
         """
         valid, alpha_true, x_true = truth
         alpha_est, x_est = est
-        err_x = ((x_true - x_est) ** 2).sum(-1)
+        err_x = pair_error(x_true - x_est)
         err_alpha = (alpha_true - alpha_est) ** 2
         act = valid & (alpha_true > ON_THRESHOLD)
         listed_off = valid & ~act

@@ -24,7 +24,8 @@ class Inputs:
     """Active sets and initial phases, one row per sample.
 
     active : int64 ndarray of shape (n_samples, n_active), distinct circuits per row.
-    phases : float64 ndarray of shape (n_samples, n_active), φ with x^0 = (cos φ, sin φ).
+    phases : float64 ndarray of shape (n_samples, n_active), φ with x^0 = (cos φ, sin φ); for wide
+             circuits (m rotation pairs) (n_samples, n_active, m), one φ per pair.
     """
 
     active: np.ndarray
@@ -63,8 +64,10 @@ def samples_per_z(n_circuits: int, n_active, n_samples: int, exhaustive_z1: bool
     return {z: n_circuits if z == 1 and exhaustive_z1 else n_samples for z in n_active}
 
 
-def sample_inputs(n_circuits: int, n_active: int, n_samples: int, rng: np.random.Generator, exhaustive: bool = False) -> Inputs:
-    """Uniform random active sets of z distinct circuits and φ ~ U[0, 2π) per active slot.
+def sample_inputs(n_circuits: int, n_active: int, n_samples: int, rng: np.random.Generator, exhaustive: bool = False,
+                  n_rotation_pairs: int = 1) -> Inputs:
+    """Uniform random active sets of z distinct circuits and φ ~ U[0, 2π) per active slot (and
+    per rotation pair of a wide circuit, `n_rotation_pairs` = m > 1).
 
     `exhaustive` (z = 1 only) runs every circuit exactly once, as the post's Figs 5–7 do;
     `n_samples` is then ignored. While distinct draws are likely (`REJECTION_MIN_ACCEPTANCE`),
@@ -97,15 +100,17 @@ def sample_inputs(n_circuits: int, n_active: int, n_samples: int, rng: np.random
                 rng.permuted(np.broadcast_to(circuits, (min(rows, n_samples - lo), n_circuits)), axis=1)[:, :n_active].copy()  # frees the table
                 for lo in range(0, n_samples, rows)
             ])
-    phases = rng.uniform(0.0, 2.0 * np.pi, size=active.shape)
+    phases = rng.uniform(0.0, 2.0 * np.pi, size=active.shape if n_rotation_pairs == 1 else (*active.shape, n_rotation_pairs))
     return Inputs(active, phases)
 
 
 def initial_states(circuits: RotationCircuits, phases: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """x^0 (n, z, 2) = (cos φ, sin φ) and the small circuits' input a^0 (n, z, d) with α = 1
-    (post eqs 5.4–5.6), for phases φ (n, z)."""
+    """x^0 (n, z, 2m) = (cos φ_j, sin φ_j)_j and the small circuits' input a^0 (n, z, d) with α = 1
+    (post eqs 5.4–5.6), for phases φ (n, z) (m = 1) or (n, z, m)."""
     x0 = np.stack([np.cos(phases), np.sin(phases)], -1)
-    return x0, circuits.encode(np.ones(phases.shape), x0)
+    if phases.ndim == 3:  # one unit vector per rotation pair, pairs in order
+        x0 = x0.reshape(*phases.shape[:2], -1)
+    return x0, circuits.encode(np.ones(x0.shape[:-1]), x0)
 
 
 def embed_input_columns(network: Network, circuits: RotationCircuits, active: np.ndarray, a0: np.ndarray, n_cols: int, dtype) -> np.ndarray:

@@ -31,10 +31,12 @@ from .. import backend as backends
 from ..circuits import RotationCircuits
 from ..construction.network import Network
 from ..construction.layout import block_offsets
+from ..metrics import pair_error
 from . import operators
 from .accumulate import StreamingMetrics, activity_counts, device_statistics
 from .budget import batch_columns
 from .inputs import Inputs, embed_input_columns, initial_states
+from .noise import NoiseCorrelation
 from .readout import ChannelReadout, readout_matrix
 from .truth import inactive_mask, listing, trajectory_truth, true_states
 
@@ -141,6 +143,7 @@ def run(
     forward: str = "auto",
     backend: str = "numpy",
     prepared: Prepared | None = None,
+    noise: bool = False,
 ) -> Result:
     """Simulate all `inputs` in batches; return streaming per-layer metrics (`cisim.metrics`).
 
@@ -151,7 +154,9 @@ def run(
     `backend` is numpy, cupy or array_api_strict; `prepared` (from `prepare` with the same
     network, dtype, forward and backend) skips building the operators again. `progress(done,
     total)` is called after every batch. Trajectories follow the first active circuit of each
-    sample (with `dynamics`: the lowest-numbered circuit active at each layer).
+    sample (with `dynamics`: the lowest-numbered circuit active at each layer). `noise` adds the
+    correlations of the inactive circuits' indicator errors between copies and between neurons
+    (`noise.KEYS`, `noise.NoiseCorrelation`) to the metrics.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size={batch_size} is not allowed: need batch_size >= 1")
@@ -167,6 +172,7 @@ def run(
     plan, R, channel_readouts = prepared.plan, prepared.R, prepared.channel_readouts
     offsets = [int(o) for o in block_offsets(network.block_sizes)]
     metrics = StreamingMetrics(L, d)
+    correlations = NoiseCorrelation(network, circuits, dtype, xp) if noise else None
     batch = batch_columns(batch_size, plan, network, R.shape[0], dtype, inputs.n_samples)
     n_traj = min(n_trajectories, inputs.n_samples)
     x_true_traj = np.zeros((n_traj, L + 1, 2))
@@ -182,8 +188,8 @@ def run(
             metrics.add_activity(0, *activity_counts(np, A0, offsets, bs, rectified=False))
             k = max(0, min(n_traj - lo, bs))
             follow = active[:k, 0]
-            x_true_traj[lo : lo + k, 0] = x0[:k, 0]
-            x_est_traj[lo : lo + k, 0] = x0[:k, 0]
+            x_true_traj[lo : lo + k, 0] = x0[:k, 0, :2]  # the first rotation pair
+            x_est_traj[lo : lo + k, 0] = x0[:k, 0, :2]
             tables = None
             for layer, X, channels in forward_layers(prepared, A0, xp):
                 idx, valid, alpha_t, x_t = listing(truth[layer], bs, batch)
@@ -191,9 +197,11 @@ def run(
                     tables = (xp.asarray(idx), xp.asarray(inactive_mask(truth[layer], batch, T)))
                 stats = device_statistics(xp, channels, tables[1])
                 listed = [backends.to_numpy(xp.take_along_axis(c, tables[0], axis=0))[:, :bs] for c in channels]
-                est = (listed[0], np.stack(listed[1:3], -1))
+                est = (listed[0], np.stack(listed[1:], -1))
                 metrics.add_layer(layer, T, bs, stats, est, (valid, alpha_t, x_t))
                 metrics.add_activity(layer, *activity_counts(xp, X, offsets, bs))
+                if correlations is not None:
+                    correlations.add(layer, X, tables[1], bs)
                 if k:
                     x_true_traj[lo : lo + k, layer], follow = trajectory_truth(truth[layer], k, follow, network.dynamics is not None)
                     flat = xp.asarray(follow.astype(np.int64) * batch + np.arange(k))
@@ -203,8 +211,11 @@ def run(
             metrics.n_samples += bs
             if progress is not None:
                 progress(metrics.n_samples, inputs.n_samples)
+    finalized = metrics.finalize(network.block_sizes)
+    if correlations is not None:
+        finalized.update(correlations.finalize())
     return Result(
-        metrics.finalize(network.block_sizes),
+        finalized,
         x_true_traj,
         x_est_traj,
         inputs.n_samples,
@@ -235,9 +246,9 @@ def readouts(
 
     Returns a dict of float64 arrays:
         alpha               (L+1, n_samples, z)     α̂ of inputs.active[s, k] at each layer
-        x                   (L+1, n_samples, z, 2)  x̂ of the same circuits
+        x                   (L+1, n_samples, z, 2m) x̂ of the same circuits
         mse_alpha_inactive  (L+1,)                  E α̂² over the T − z inactive circuits (layer 0: 0)
-        mse_x_inactive      (L+1,)                  E ‖x̂‖² over the inactive circuits (layer 0: 0)
+        mse_x_inactive      (L+1,)                  E ‖x̂‖²/m over the inactive circuits (layer 0: 0)
     They agree with `run(...).metrics` on the same inputs up to rounding (the batch layout of
     the GEMMs may differ).
     """
@@ -254,7 +265,7 @@ def readouts(
     L, T = network.n_layers, network.n_circuits
     n, z = inputs.n_samples, inputs.n_active
     alpha = np.zeros((L + 1, n, z))
-    x = np.zeros((L + 1, n, z, 2))
+    x = np.zeros((L + 1, n, z, circuits.d_payload))
     sums = {"alpha": np.zeros(L + 1), "x": np.zeros(L + 1)}
     batch = batch_columns(batch_size, prepared.plan, network, prepared.R.shape[0], dtype, n)
     with np.errstate(invalid="ignore", over="ignore"):  # a diverging network reads out NaN/inf, as in `run`
@@ -267,11 +278,11 @@ def readouts(
             inactive[active.T, np.arange(bs)[None, :]] = False
             A0 = embed_input_columns(network, circuits, active, a0, batch, dtype)
             for layer, _, channels in forward_layers(prepared, A0, xp):
-                alpha_hat, x_hat = channels[0][:, :bs], np.stack([c[:, :bs] for c in channels[1:3]], -1)  # (T, bs), (T, bs, 2)
+                alpha_hat, x_hat = channels[0][:, :bs], np.stack([c[:, :bs] for c in channels[1:]], -1)  # (T, bs), (T, bs, 2m)
                 alpha[layer, lo : lo + bs] = np.take_along_axis(alpha_hat, active.T, axis=0).T
                 x[layer, lo : lo + bs] = np.take_along_axis(x_hat, active.T[..., None], axis=0).transpose(1, 0, 2)
                 sums["alpha"][layer] += np.square(alpha_hat, dtype=np.float64)[inactive].sum()
-                sums["x"][layer] += np.square(x_hat, dtype=np.float64).sum(-1)[inactive].sum()
+                sums["x"][layer] += pair_error(x_hat.astype(np.float64))[inactive].sum()
     n_inactive = n * (T - z)
     return {
         "alpha": alpha,

@@ -18,7 +18,7 @@ def true_states(network: Network, circuits: RotationCircuits, active: np.ndarray
 
     active : (bs, z) circuit indices; a0 : (bs, z, d) their inputs.
     Returns a list of L + 1 tuples (rows, cols, α, x): sample and circuit indices of every circuit
-    whose true state is non-zero, with its α and x (shape (k, 2)); all other circuits are exactly
+    whose true state is non-zero, with its α and x (shape (k, 2m)); all other circuits are exactly
     zero. Static activity (the post's framework) runs each active circuit's own forward pass; a
     design with `dynamics` propagates all circuits' states (bs, T, d), so the active set can change.
     """
@@ -27,7 +27,7 @@ def true_states(network: Network, circuits: RotationCircuits, active: np.ndarray
     if network.dynamics is None:
         alpha, x = circuits.read(circuits.forward(active, a0, L))  # (L+1, bs, z[, 2])
         rows, cols = np.repeat(np.arange(bs), z), active.ravel()
-        return [(rows, cols, alpha[l].ravel(), x[l].reshape(-1, 2)) for l in range(L + 1)]
+        return [(rows, cols, alpha[l].ravel(), x[l].reshape(rows.size, -1)) for l in range(L + 1)]
     states = np.zeros((bs, T, circuits.d_circuit))
     states[np.arange(bs)[:, None], active] = a0
     out = []
@@ -41,7 +41,7 @@ def true_states(network: Network, circuits: RotationCircuits, active: np.ndarray
 
 
 def trajectory_truth(truth_layer, k: int, follow: np.ndarray, dynamic: bool) -> tuple:
-    """True x (k, 2) of the followed circuit in each of the first k samples (k ≤ n_trajectories,
+    """True x (k, 2) (its first rotation pair) of the followed circuit in each of the first k samples (k ≤ n_trajectories,
     small), and the circuits followed (k,).
 
     With dynamics the followed circuit is the lowest-numbered active one at this layer (the
@@ -55,7 +55,7 @@ def trajectory_truth(truth_layer, k: int, follow: np.ndarray, dynamic: bool) -> 
             follow[i] = cols[mine & (alpha > 0.5)].min()
         hit = np.flatnonzero(mine & (cols == follow[i]))
         if hit.size:
-            out[i] = x[hit[0]]
+            out[i] = x[hit[0], :2]  # the first rotation pair
     return out, follow
 
 
@@ -63,7 +63,7 @@ def listing(truth_layer, bs: int, n_cols: int) -> tuple:
     """Host tables of the circuits whose true state is listed (non-zero), k per sample.
 
     Returns idx (k, n_cols) int64 (padding points at circuit 0), valid (k, bs), α (k, bs) and
-    x (k, bs, 2).
+    x (k, bs, 2m).
     """
     rows, cols, alpha, x = truth_layer
     counts = np.bincount(rows, minlength=bs)
@@ -74,7 +74,7 @@ def listing(truth_layer, bs: int, n_cols: int) -> tuple:
     idx = np.zeros((k, n_cols), dtype=np.int64)
     valid = np.zeros((k, bs), dtype=bool)
     alpha_t = np.zeros((k, bs))
-    x_t = np.zeros((k, bs, 2))
+    x_t = np.zeros((k, bs, x.shape[-1]))
     idx[rank, r] = cols[order]
     valid[rank, r] = True
     alpha_t[rank, r] = alpha[order]
