@@ -56,7 +56,7 @@ CONVENTIONS = "CF-1.12"
 DEFAULT_CHI_CONVENTION = "post"  # what a run file without the attribute used (the only convention before it existed)
 
 VARIABLES = {  # name: (long_name, units)
-    "mse_x_active": ("mean squared error of the rotated vector, active circuits", "1"),
+    "mse_x_active": ("mean squared error of the rotated vector (per rotation pair), active circuits", "1"),
     "mse_alpha_active": ("mean squared error of the on-indicator, active circuits", "1"),
     "mse_x_inactive": ("mean squared read-out of the rotated vector, inactive circuits", "1"),
     "mse_alpha_inactive": ("mean squared read-out of the on-indicator, inactive circuits", "1"),
@@ -73,6 +73,8 @@ VARIABLES = {  # name: (long_name, units)
     "any_false_on_rate": ("fraction of samples with at least one inactive circuit read as on", "1"),
     "any_false_off_rate": ("fraction of samples with at least one active circuit read as off", "1"),
     "seizure_rate": ("fraction of samples with at least one circuit read as on or off wrongly", "1"),
+    "copy_correlation": ("correlation of the indicator copies' read-out errors, inactive circuits", "1"),
+    "neuron_correlation": ("correlation of the indicator errors on the S neurons of one copy, inactive circuits", "1"),
     "x_true": ("true rotated vector of the first active circuit", "1"),
     "x_est": ("read-out of the rotated vector of the first active circuit", "1"),
     "n_samples": ("number of sampled forward passes", "1"),
