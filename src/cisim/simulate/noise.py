@@ -13,7 +13,10 @@ and the pooled correlation of exchangeable members (copies, or the S neurons),
 
     ρ = (E[Σ_{p≠q} e_p e_q]/(k(k−1)) − μ²) / (E[e_p²] − μ²),   μ = E[e_p],
 
-summed over every (inactive circuit, sample) pair. With n members of variance σ² and correlation
+summed over every (inactive circuit, sample) pair of a fixed subset of at most `N_CIRCUITS`
+circuits, evenly spaced in index (circuit indices carry no meaning: allocations and angles are
+drawn independently of them), which keeps the extra gathers a small fraction of the forward pass.
+With n members of variance σ² and correlation
 ρ the mean has variance σ²(1 + (n − 1)ρ)/n: ρ = 0 is the commenter's independent noise (the
 mean's variance falls as 1/n), ρ = 1 the author's (averaging does not help). The correlation of
 the copies is NaN for k = 1, that of the neurons for S = 1, and both at layer 0 (no read-out).
@@ -25,9 +28,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import to_numpy
-from .readout import ChannelReadout
 
 KEYS = ("copy_correlation", "neuron_correlation")
+N_CIRCUITS = 512  # circuits whose errors are pooled (all of them when T is smaller)
 
 
 class NoiseCorrelation:
@@ -38,16 +41,14 @@ class NoiseCorrelation:
 
     def __init__(self, network, circuits, dtype, xp):
         self.xp = xp
-        k, d = circuits.n_indicator_pairs, circuits.d_circuit
-        R = np.zeros((k, d))
-        R[np.arange(k), 2 * np.arange(k)] = 1.0
-        R[np.arange(k), 2 * np.arange(k) + 1] = -1.0
-        L = network.n_layers
-        self.k, self.S = k, network.redundancy
-        self.copy_readouts = [ChannelReadout(network.positions[l], network.block_sizes, R, dtype, xp, strategy="gather") for l in range(L)]
+        L, T = network.n_layers, network.n_circuits
+        self.k, self.S = circuits.n_indicator_pairs, network.redundancy
         asidx = lambda a: xp.asarray(np.ascontiguousarray(a, dtype=np.int64))  # noqa: E731
-        self.neuron_idx = [[(asidx(network.positions[l][:, 0, s]), asidx(network.positions[l][:, 1, s])) for s in range(self.S)]
-                           for l in range(L)]
+        chosen = np.unique(np.linspace(0, T - 1, min(T, N_CIRCUITS)).round().astype(np.int64))
+        self.chosen = asidx(chosen)
+        # per layer, copy p, neuron s: the global indices of the pair (2p, 2p + 1) of the chosen circuits
+        self.idx = [[[(asidx(network.positions[l][chosen, 2 * p, s]), asidx(network.positions[l][chosen, 2 * p + 1, s]))
+                      for s in range(self.S)] for p in range(self.k)] for l in range(L)]
         # per layer 0..L and kind: [pairs counted, Σ member, Σ member², Σ (Σ members)²]
         self.sums = {key: np.zeros((L + 1, 4)) for key in KEYS}
 
@@ -69,13 +70,19 @@ class NoiseCorrelation:
         """Circuit layer `layer` ≥ 1 of one batch: X (D, n_cols) its activations, `inactive`
         (T, n_cols) bool (True for the circuits scored as inactive), the first `bs` columns real."""
         xp = self.xp
-        mask = inactive[:, :bs]
+        mask = xp.take(inactive[:, :bs], self.chosen, axis=0)
         X = X[:, :bs]
+        values = [[xp.take(X, a, axis=0) - xp.take(X, b, axis=0) for a, b in copy] for copy in self.idx[layer - 1]]  # [p][s]
         if self.k > 1:
-            self._add("copy_correlation", layer, self.copy_readouts[layer - 1](X), mask)
+            copies = []
+            for v in values:  # α̂_p = (1/S) Σ_s v_{p,s}, summed in s order
+                acc = v[0]
+                for x in v[1:]:
+                    acc = acc + x
+                copies.append(acc * (1.0 / self.S))
+            self._add("copy_correlation", layer, copies, mask)
         if self.S > 1:
-            values = [xp.take(X, hi, axis=0) - xp.take(X, lo_, axis=0) for hi, lo_ in self.neuron_idx[layer - 1]]
-            self._add("neuron_correlation", layer, values, mask)
+            self._add("neuron_correlation", layer, values[0], mask)
 
     def finalize(self) -> dict:
         """{key: float64 (L + 1,)}: ρ per layer (NaN where undefined)."""
