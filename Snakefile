@@ -17,6 +17,7 @@ include: "workflow/rules/report.smk"
 include: "workflow/rules/designs.smk"
 include: "workflow/rules/scaling.smk"
 include: "workflow/rules/pingpong.smk"
+include: "workflow/rules/correction.smk"
 
 
 report: "workflow/report/workflow.rst"
@@ -29,5 +30,6 @@ rule all:
         published(STUDY_PAGE),  # reports/<study>/index.html, through its receipt (workflow/rules/report.smk)
         LANDING_MARK,  # reports/index.html, linking every study's pages, refreshed by this study
         PINGPONG_TARGETS,  # ping-pong / dynamic page receipts, only for the pingpong* / dynamic* studies
+        CORRECTION_TARGETS,  # the correction page's receipt, only for the correction* studies
     default_target: True
     localrule: True

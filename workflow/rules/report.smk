@@ -57,8 +57,9 @@ rule publish:
 
 rule landing:
     input:
-        # this study's pages in `rule all` (PINGPONG_TARGETS: workflow/rules/pingpong.smk, read when the DAG is built)
-        pages=lambda wc: [published(STUDY_PAGE), *PINGPONG_TARGETS],
+        # this study's pages in `rule all` (PINGPONG_TARGETS, CORRECTION_TARGETS: workflow/rules/pingpong.smk,
+        # correction.smk; read when the DAG is built)
+        pages=lambda wc: [published(STUDY_PAGE), *PINGPONG_TARGETS, *CORRECTION_TARGETS],
         code=code_inputs("landing"),
     output:
         LANDING_MARK,

@@ -35,7 +35,7 @@ def main_errors(ds, cfg) -> pd.DataFrame:
     theory_mse_x_active (eq 6.55), theory_mse_inactive (z·ε, eqs 6.43 and 6.57).
     """
     df = main_table(ds, MAIN_VARIABLES, cfg)
-    net, d = network(df), d_circuit(ds)
+    net, d = network(df), d_circuit(ds, cfg["main_point"])
     rows = []
     for (z, layer), g in df[df["layer"] >= 1].groupby(["n_active", "layer"]):
         row = {"n_active": int(z), "layer": int(layer)}
@@ -71,7 +71,7 @@ def main_claims(ds, cfg) -> pd.DataFrame:
     errors = main_errors(ds, cfg)
     worst = main_table(ds, ["max_x_active"], cfg).groupby(["n_active", "layer"])["max_x_active"].max().reset_index()
     frac = main_table(ds, ["active_fraction"], cfg, ("point", "seed", "n_active", "layer", "block"))
-    net, d = network(frac), d_circuit(ds)
+    net, d = network(frac), d_circuit(ds, cfg["main_point"])
     rows = []
     for z, g in errors.groupby("n_active"):
         w = worst[worst["n_active"] == z]

@@ -40,6 +40,12 @@ def network(df: pd.DataFrame) -> dict:
     return {k: int(row[k]) for k in ("d_model", "n_circuits", "redundancy", "n_layers")}
 
 
-def d_circuit(ds) -> int:
-    """Neurons per small circuit d = number of neuron blocks."""
-    return int(ds.sizes["block"])
+def d_circuit(ds, grid: str | None = None) -> int:
+    """Neurons per small circuit d = number of neuron blocks: of the points of `grid` (the blocks
+    where their `active_fraction` was measured: a study gathered from designs of several widths
+    pads the narrower ones with NaN), or of the whole dataset when `grid` is None."""
+    if grid is None or "active_fraction" not in ds.variables:
+        return int(ds.sizes["block"])
+    mine = in_grid(pd.DataFrame({"grid": ds["grid"].values, "point": ds["point"].values}), grid).to_numpy()
+    frac = ds["active_fraction"].isel(point=mine)
+    return int(frac.notnull().any([d for d in frac.dims if d != "block"]).sum())

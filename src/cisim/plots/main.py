@@ -118,7 +118,7 @@ def step_function(ds, cfg):
 def _errors(ds, cfg, kind):
     panels = [f"mse_{kind}_inactive", f"mse_{kind}_active", f"max_{kind}_inactive", f"max_{kind}_active"]
     df = main_table(ds, panels, cfg)
-    net, d = network(df), d_circuit(ds)
+    net, d = network(df), d_circuit(ds, cfg["main_point"])
     zs = sorted(df["n_active"].unique())
     colors = z_palette(zs)
     layers = np.arange(1, net["n_layers"] + 1)
@@ -172,7 +172,7 @@ def active_fraction(ds, cfg):
     """Post Fig 7: active_fraction per block (panels), layer and z, against z·S·d/D
     (`theory.expected_active_fraction`)."""
     df = main_table(ds, ["active_fraction"], cfg, ("point", "seed", "n_active", "layer", "block"))
-    net, d = network(df), d_circuit(ds)
+    net, d = network(df), d_circuit(ds, cfg["main_point"])
     zs = sorted(df["n_active"].unique())
     colors = z_palette(zs)
     blocks = sorted(df["block"].unique())

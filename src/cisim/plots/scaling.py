@@ -34,7 +34,7 @@ def layer_palette(values) -> dict:
 def _scaling_table(ds, variables, cfg):
     df = grid_table(ds, variables, cfg["scaling_grid"])
     df = df[df["layer"] >= 1].copy()
-    d = d_circuit(ds)
+    d = d_circuit(ds, cfg["scaling_grid"])
     df["regime"] = [REGIME[bool(t * d > dm)] for t, dm in zip(df["n_circuits"], df["d_model"])]
     return df, d
 

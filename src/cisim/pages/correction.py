@@ -1,0 +1,151 @@
+"""The correction page (docs/correction.md): wide circuits, indicator copies, decoding, correction
+layers and larger S, compared on capacity per neuron and per parameter against no superposition,
+and the measured correlation of the noise on copies and on neurons. Every number comes from
+`cisim.analysis.correction`; this module only words and lays them out."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..analysis import correction as analysis
+from ..analysis import frontier
+from ..analysis.criteria import Criteria
+from ..plots import correction as figures
+from .html import figure, fmt, render, table
+
+
+def _cap(row) -> str:
+    return frontier.format_capacity(row)
+
+
+def _times(x) -> str:
+    return f"×{fmt(x)}"
+
+
+def capacity_rows(caps: pd.DataFrame) -> pd.DataFrame:
+    """The capacity table: one row per (z, variant) at its best S."""
+    return pd.DataFrame([{
+        "z": int(r["n_active"]), "variant": r["name"], "best S (tested)": f"{fmt(r['redundancy'])} ({', '.join(map(str, r['s_tested']))})",
+        "T* [95% CI]": _cap(r), "T₀": int(r["t0"]), "gain T*/T₀ [95% CI]": f"{fmt(r['gain'])} [{fmt(r['gain_lo'])}, {fmt(r['gain_hi'])}]",
+        "× plain": fmt(r["ratio"]), "per neuron × plain": fmt(r["per_neuron"]), "per parameter × plain": fmt(r["per_parameter"]),
+        "rotation pairs per neuron × plain": fmt(r["per_pair_neuron"]), "depth N": int(r["depth"]),
+    } for _, r in caps.iterrows()])
+
+
+def axis_sentences(best: list[dict], caps: pd.DataFrame) -> list[str]:
+    """Per z: which variant buys the most capacity per neuron and per parameter, and whether any beats T₀."""
+    out = []
+    for z in sorted({b["n_active"] for b in best}):
+        rows = {b["axis"]: b for b in best if b["n_active"] == z}
+        n, p = rows.get("neurons"), rows.get("parameters")
+        beats = n["beats"] if n else []
+        row = caps[(caps["n_active"] == z) & (caps["design"] == n["design"])].iloc[0]
+        text = f"z = {z}: most capacity per neuron: {n['name']} (×{fmt(n['value'])} the plain circuit's, T* = {_cap(row)} at S = {fmt(n['redundancy'])})"
+        if p and p["design"] != n["design"]:
+            text += f"; per dense parameter: {p['name']} (×{fmt(p['value'])})"
+        elif p:
+            text += " and per dense parameter"
+        plain = caps[(caps["n_active"] == z) & caps["plain"]]
+        if len(plain):
+            text += f". Against no superposition (T₀ = {fmt(int(plain['t0'].iloc[0]))} plain circuits): "
+        text += ("beaten by " + "; ".join(beats) + "." if beats else "no variant beats it (no gain interval lies above 1).")
+        out.append(text)
+    return out
+
+
+def larger_s_sentences(rows: pd.DataFrame) -> list[str]:
+    out = []
+    for _, r in rows.iterrows():
+        if r["status"] != "ok" or r["plain_status"] != "ok":
+            verdict = "an amount the sweep cannot compare (a lower bound or below the tested T)"
+        else:
+            verdict = "more" if r["apart"] and r["ratio"] > 1 else "fewer" if r["apart"] else "as many (the 95 % intervals overlap)"
+        out.append(f"z = {r['n_active']}: {r['name']} at S = {r['redundancy']} compute {_cap(r)} circuits; the plain circuit at "
+                   f"S = {r['plain_redundancy']}, the same neuron slots per circuit (d·S), computes "
+                   f"{frontier.format_capacity({'status': r['plain_status'], 'capacity': r['plain_capacity'], 'capacity_lo': r['plain_capacity_lo'], 'capacity_hi': r['plain_capacity_hi'], 't_min': r['plain_t_min']})}: "
+                   f"the copies compute {verdict} (ratio {fmt(r['ratio'])}).")
+    return out
+
+
+def pair_sentences(caps: pd.DataFrame, pick_a, pick_b, what: str) -> list[str]:
+    """Per z: capacity of variant a over variant b at their best S (`what` names the comparison)."""
+    out = []
+    for z, g in caps.groupby("n_active"):
+        a, b = g[g.apply(pick_a, axis=1)], g[g.apply(pick_b, axis=1)]
+        if a.empty or b.empty:
+            continue
+        a, b = a.iloc[0], b.iloc[0]
+        if a["status"] != "ok" or b["status"] != "ok":
+            out.append(f"z = {z}: {what}: {_cap(a)} vs {_cap(b)} (not comparable: a lower bound or below the tested T).")
+            continue
+        ratio = a["capacity"] / b["capacity"] if b["capacity"] > 0 else np.nan
+        out.append(f"z = {z}: {what}: {_cap(a)} vs {_cap(b)} (×{fmt(ratio)}; per neuron ×{fmt(a['per_neuron'] / b['per_neuron'])}, "
+                   f"per parameter ×{fmt(a['per_parameter'] / b['per_parameter'])}).")
+    return out
+
+
+def noise_rows(noise: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "z": int(r["n_active"]), "T": int(r["n_circuits"]), "variant": r["name"], "S": int(r["redundancy"]),
+        "ρ copies": fmt(r["copy_correlation"]), "ρ neurons of one copy": fmt(r["neuron_correlation"]),
+        "variance of the copies' mean / one copy's": fmt(r["copy_variance"]), "variance of the S-neuron mean / one neuron's": fmt(r["neuron_variance"]),
+        "false-on rate": fmt(r["false_on_rate"]),
+    } for _, r in noise.iterrows()])
+
+
+def noise_sentences(noise: pd.DataFrame) -> list[str]:
+    out = []
+    for z, g in noise.groupby("n_active"):
+        ind = g[(g["k"] > 1) & g["name"].str.contains("independent")]
+        shared = g[(g["k"] > 1) & g["name"].str.contains("shared")]
+        if ind.empty:
+            continue
+        r = ind.iloc[0]
+        text = (f"z = {z}, T = {fmt(int(r['n_circuits']))}, last layer: the errors of {r['k']} independently embedded copies correlate "
+                f"ρ = {fmt(r['copy_correlation'])}, so their mean has ×{fmt(r['copy_variance'])} the variance of one copy "
+                f"(independent noise: ×{fmt(1 / r['k'])}); the S = {r['redundancy']} neurons of one copy correlate "
+                f"ρ = {fmt(r['neuron_correlation'])} (their mean: ×{fmt(r['neuron_variance'])} one neuron's)")
+        if len(shared):
+            text += f"; shared copies: ρ = {fmt(shared.iloc[0]['copy_correlation'])}"
+        out.append(text + ".")
+    return out
+
+
+def page(summary: pd.DataFrame, ds, points: list, report: dict, study: str, provenance: dict) -> tuple[str, dict, bytes | None]:
+    """(html, numbers, figure png): the page, its numbers as JSON-able dicts and its figure."""
+    from ..analysis.designs import Slice
+
+    ref = Slice.from_report(report)
+    caps = analysis.capacities(summary, points, ref)
+    numbers, context, png = {"capacities": [], "larger_s": [], "noise": []}, {}, None
+    context.update(criteria=Criteria.from_report(report).describe(), ref=ref, capacity_table=None, figure=None,
+                   axis=[], larger_s=[], decode=[], correction=[], replacing=[], noise_table=None, noise=[])
+    if len(caps):
+        best = analysis.best_per_axis(caps)
+        context["capacity_table"] = table(capacity_rows(caps))
+        png = figures.capacities_figure(caps, f"Capacity at each variant's best S, D = {ref.d_model:,}, L = {ref.n_layers}")
+        context["figure"] = figure(png, "Capacity T* at each variant's best tested S against z; bars: 95 % CI over seeds; open "
+                                   "markers: lower bounds (the largest tested T still works); dotted: no superposition T₀ = D/d_plain.",
+                                   "capacities")
+        context["axis"] = axis_sentences(best, caps)
+        ls = analysis.larger_s(summary, points, ref)
+        context["larger_s"] = larger_s_sentences(ls)
+        vote = lambda r: r["kind"] == "redundant_indicators" and r["k"] > 1 and r["decode"] == "majority"  # noqa: E731
+        mean = lambda r: (r["kind"] == "redundant_indicators" and r["k"] > 1 and r["decode"] == "mean" and r["embedding"] == "independent"  # noqa: E731
+                          and r["role"] == "added")
+        plain = lambda r: bool(r["plain"])  # noqa: E731
+        context["decode"] = pair_sentences(caps, vote, mean, "majority vote against the mean of the same copies")
+        context["copies"] = pair_sentences(caps, mean, plain, "independent copies added against the plain circuit, each at its best S")
+        context["correction"] = pair_sentences(caps, lambda r: r["every"] > 0, plain, "a correction layer against the plain circuit")
+        context["replacing"] = pair_sentences(caps, lambda r: r["role"] == "replacing payload", plain,
+                                              "copies replacing a payload pair against the plain circuit (circuits, not pairs)")
+        numbers["capacities"] = caps.drop(columns=["s_tested", "s_within_ci", "s_open"]).to_dict(orient="records")
+        numbers["larger_s"] = ls.to_dict(orient="records")
+        noise = analysis.noise(ds, points, caps, ref)
+        if len(noise):
+            context["noise_table"] = table(noise_rows(noise))
+            context["noise"] = noise_sentences(noise)
+            numbers["noise"] = noise.to_dict(orient="records")
+    html = render("correction.html.j2", title=f"error correction – {study}", provenance=provenance, **context)
+    return html, numbers, png
