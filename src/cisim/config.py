@@ -381,13 +381,19 @@ def memory_limit() -> int:
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
-def _workload(p: dict, sim: dict) -> tuple[int, dict]:
-    """Weight layers of a point's network and its samples per z ({z: n})."""
+def _workload(p: dict, sim: dict) -> tuple[int, dict, int]:
+    """Weight layers of a point's network, its samples per z ({z: n}) and its circuit width d
+    (D over the largest pool's positions: 4 for the post's circuit, 2k + 2m for wide ones)."""
     from .construction import get_design
     from .simulate import samples_per_z
 
-    n_weight_layers = get_design(p["design"]).accounting(network_spec(p))["depth"] - 1  # extra layers a design adds count
-    return n_weight_layers, samples_per_z(p["n_circuits"], p["n_active"], p["n_samples"], sim["exhaustive_z1"])
+    spec, design = network_spec(p), get_design(p["design"])
+    n_weight_layers = design.accounting(spec)["depth"] - 1  # extra layers a design adds count
+    try:
+        d_circuit = max(1, round(spec.d_model / max(design.blocks(spec).values())))
+    except ValueError:  # options the design cannot build: `check_point` refuses them in one line, naming the key
+        d_circuit = 4
+    return n_weight_layers, samples_per_z(p["n_circuits"], p["n_active"], p["n_samples"], sim["exhaustive_z1"]), d_circuit
 
 
 def check_time(p: dict, cfg: dict) -> None:
@@ -396,9 +402,9 @@ def check_time(p: dict, cfg: dict) -> None:
     from .simulate import estimated_seconds
 
     sim, g = cfg["sim"], f"sweep.grids.{p['grid']}"
-    n_weight_layers, inputs = _workload(p, sim)
+    n_weight_layers, inputs, d_circuit = _workload(p, sim)
     seconds = len(sim["seeds"]) * estimated_seconds(p["d_model"], p["n_circuits"], n_weight_layers, p["redundancy"],
-                                                    sum(inputs.values()), sim["dtype"], sim["forward"])
+                                                    sum(inputs.values()), sim["dtype"], sim["forward"], d_circuit)
     if seconds <= sim["max_point_hours"] * 3600:
         return
     key = f"{g}.n_samples" if cfg["sweep"]["grids"][p["grid"]]["n_samples"] is not None else "sim.n_samples"
@@ -412,8 +418,9 @@ def check_memory(p: dict, cfg: dict) -> None:
     from .simulate import peak_bytes
 
     sim, g = cfg["sim"], f"sweep.grids.{p['grid']}"
-    n_weight_layers, inputs = _workload(p, sim)
-    parts = peak_bytes(p["d_model"], p["n_circuits"], n_weight_layers, p["redundancy"], inputs, sim["batch_size"], sim["dtype"], sim["forward"])
+    n_weight_layers, inputs, d_circuit = _workload(p, sim)
+    parts = peak_bytes(p["d_model"], p["n_circuits"], n_weight_layers, p["redundancy"], inputs, sim["batch_size"], sim["dtype"], sim["forward"],
+                       d_circuit=d_circuit)
     total, limit = sum(parts.values()), memory_limit()
     if total <= limit:
         return
