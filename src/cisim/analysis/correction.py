@@ -34,7 +34,8 @@ def _label(p: dict) -> str:
 def variants(points: list) -> pd.DataFrame:
     """One row per design label of the study's points: design, k, m (payload pairs), d, d_plain =
     2 + 2m, decode, embedding, every (correction layers; 0 none), plain (bool), role (plain, added:
-    the plain circuit's payload kept, replacing payload: a plain circuit's width kept) and name (words)."""
+    a plain circuit's payload kept, replacing payload: a plain circuit's width kept), reference (the
+    plain variant it is compared with: the same payload m, else the same width d) and name (words)."""
     rows = {}
     for p in points:
         label = _label(p)
@@ -47,10 +48,14 @@ def variants(points: list) -> pd.DataFrame:
                        "decode": o.get("decode", "mean"), "embedding": o.get("embedding", "shared"), "every": every,
                        "plain": p["design"] == "redundant_indicators" and k == 1}
     out = pd.DataFrame(list(rows.values()))
-    plain_m, plain_d = set(out.loc[out["plain"], "m"]), set(out.loc[out["plain"], "d"])
-    # copies keep the plain circuit's payload (added: the small network grows) or take payload's place at its width
-    out["role"] = ["plain" if r["plain"] else "added" if r["m"] in plain_m else "replacing payload" if r["d"] in plain_d else ""
+    plains = out[out["plain"]]
+    by_m, by_d = dict(zip(plains["m"], plains["design"])), dict(zip(plains["d"], plains["design"]))
+    # copies keep a plain circuit's payload (added: the small network grows) or take payload's place at its width
+    out["role"] = ["plain" if r["plain"] else "added" if r["m"] in by_m else "replacing payload" if r["d"] in by_d else ""
                    for _, r in out.iterrows()]
+    # the plain circuit each variant is compared with: its own payload's, else its width's, else the first
+    first = plains["design"].iloc[0] if len(plains) else None
+    out["reference"] = [by_m.get(r["m"], by_d.get(r["d"], first)) for _, r in out.iterrows()]
     out["name"] = [name(r) for _, r in out.iterrows()]
     return out.sort_values(["plain", "every", "k", "m", "decode", "embedding"], ascending=[False, True, True, False, True, True]).reset_index(drop=True)
 
@@ -86,7 +91,8 @@ def capacities(summary: pd.DataFrame, points: list, ref) -> pd.DataFrame:
     name, k, m, d, t0 = ⌊D/d_plain⌋, gain = T*/T₀ [interval], pairs = T*·m (rotation pairs computed),
     neurons, parameters, and relative to the plain circuit at its best S at the same z:
     ratio = T*/T*_plain, per_neuron = (T*/neurons)/(T*_plain/neurons_plain), per_parameter
-    likewise, per_pair_neuron = (T*·m/neurons)/(T*_plain·m_plain/neurons_plain)."""
+    likewise, per_pair_neuron = (T*·m/neurons)/(T*_plain·m_plain/neurons_plain), the plain circuit
+    being each variant's `reference` at its own best S."""
     v = variants(points)
     best = frontier.best_redundancy(_slice(summary, ref)[lambda s: s["design"].isin(v["design"])])
     if best.empty:
@@ -95,12 +101,13 @@ def capacities(summary: pd.DataFrame, points: list, ref) -> pd.DataFrame:
     out["t0"] = costs.reference(out["d_model"].to_numpy(), out["d_plain"].to_numpy())
     out["gain"], out["gain_lo"], out["gain_hi"] = costs.gain(out["capacity"], out["capacity_lo"], out["capacity_hi"], out["t0"])
     out["pairs"] = out["capacity"] * out["m"]
-    plain = out[out["plain"]].set_index("n_active")
+    plain = out[out["plain"]].set_index(["design", "n_active"])
+    keys = list(zip(out["reference"], out["n_active"]))
     for col, num, den in (("ratio", "capacity", None), ("per_neuron", "capacity", "neurons"),
                           ("per_parameter", "capacity", "parameters"), ("per_pair_neuron", "pairs", "neurons")):
         mine = out[num] / (out[den] if den else 1.0)
-        theirs = out["n_active"].map(plain[num] / (plain[den] if den else 1.0)) if len(plain) else np.nan
-        out[col] = mine / theirs
+        ref = plain[num] / (plain[den] if den else 1.0)
+        out[col] = mine.to_numpy() / np.array([ref.get(k, np.nan) for k in keys], dtype=float)
     return out.sort_values(["n_active", "plain", "every", "k"], ascending=[True, False, True, True]).reset_index(drop=True)
 
 
@@ -113,7 +120,6 @@ def larger_s(summary: pd.DataFrame, points: list, ref) -> pd.DataFrame:
     v = variants(points).set_index("design")
     rows = []
     s = _slice(summary, ref)
-    plain_labels = list(v.index[v["plain"]])
     for _, r in s.iterrows():
         if r["design"] not in v.index:
             continue
@@ -121,8 +127,7 @@ def larger_s(summary: pd.DataFrame, points: list, ref) -> pd.DataFrame:
         if me["plain"] or me["every"] or me["k"] == 1:
             continue
         target = r["redundancy"] * me["d"] / me["d_plain"]
-        match = s[s["design"].isin(plain_labels) & (s["redundancy"] == target) & (s["n_active"] == r["n_active"])
-                  & (s["design"].map(v["m"]) == me["m"])]
+        match = s[(s["design"] == me["reference"]) & (s["redundancy"] == target) & (s["n_active"] == r["n_active"])]
         if match.empty:
             continue
         q = match.iloc[0]
@@ -137,8 +142,9 @@ def larger_s(summary: pd.DataFrame, points: list, ref) -> pd.DataFrame:
 
 def noise(ds, points: list, caps: pd.DataFrame, ref) -> pd.DataFrame:
     """The copy and neuron error correlations at the last layer (mean over seeds), per variant,
-    S and z, at one common T per z: the tested T nearest below the plain circuit's capacity there
-    (the same load for every variant; the smallest tested T when the plain circuit fails there).
+    S and z, at one common T per (payload, z): the tested T nearest below the capacity of the plain
+    circuit the variant is compared with (the same load for the variants of one payload; the
+    smallest tested T when the plain circuit fails there).
     Columns: design, name, k, redundancy, n_active, n_circuits, copy_correlation,
     neuron_correlation, false_on_rate, copy_variance (the mean of k copies' variance relative to
     one copy's, (1 + (k − 1)ρ)/k) and neuron_variance ((1 + (S − 1)ρ_S)/S)."""
@@ -150,17 +156,16 @@ def noise(ds, points: list, caps: pd.DataFrame, ref) -> pd.DataFrame:
     if t.empty:
         return pd.DataFrame()
     v = variants(points).set_index("design")
-    plain = caps[caps["plain"]].set_index("n_active")["capacity"] if len(caps) else pd.Series(dtype=float)
+    t = t[t["design"].isin(v.index)]
+    plain = caps[caps["plain"]].set_index(["design", "n_active"])["capacity"] if len(caps) else pd.Series(dtype=float)
     rows = []
-    for z, g in t.groupby("n_active"):
+    for (reference, z), g in t.assign(reference=t["design"].map(v["reference"])).groupby(["reference", "n_active"]):
         tested = np.sort(g["n_circuits"].unique())
-        cap = plain.get(z, np.nan)
+        cap = plain.get((reference, z), np.nan)
         below = tested[tested <= cap] if np.isfinite(cap) else tested[:0]
         T = int(below.max()) if below.size else int(tested.min())
         at = g[g["n_circuits"] == T].groupby(["design", "redundancy"])[NOISE_VARIABLES].mean().reset_index()
         for _, r in at.iterrows():
-            if r["design"] not in v.index:
-                continue
             k, S = int(v.loc[r["design"], "k"]), int(r["redundancy"])
             rc, rn = r["copy_correlation"], r["neuron_correlation"]
             rows.append({"design": r["design"], "name": v.loc[r["design"], "name"], "k": k, "redundancy": S, "n_active": int(z),
@@ -188,3 +193,24 @@ def best_per_axis(caps: pd.DataFrame) -> list[dict]:
             out.append({"n_active": int(z), "axis": axis, "design": r["design"], "name": r["name"], "value": float(r[col]),
                         "capacity": float(r["capacity"]), "status": r["status"], "redundancy": r["redundancy"], "beats": beats})
     return out
+
+
+def widths(caps: pd.DataFrame) -> pd.DataFrame:
+    """Copies added against their plain circuit, per payload width d_plain and z, each at its best
+    S: the thread's "with d large" — does the copies' effect change with the circuit's width?
+    Columns: d_plain, d, n_active, name, capacity [lo, hi], status, t_min, plain_capacity [lo, hi],
+    plain_status, plain_t_min, ratio (copies / plain), gain and plain_gain over T₀ = D/d_plain."""
+    rows = []
+    plain = caps[caps["plain"]].set_index(["design", "n_active"])
+    added = caps[(caps["role"] == "added") & (caps["every"] == 0) & (caps["decode"] == "mean") & (caps["embedding"] == "independent")]
+    for _, r in added.iterrows():
+        key = (r["reference"], r["n_active"])
+        if key not in plain.index:
+            continue
+        q = plain.loc[key]
+        rows.append({"d_plain": int(r["d_plain"]), "d": int(r["d"]), "n_active": int(r["n_active"]), "name": r["name"],
+                     "capacity": r["capacity"], "capacity_lo": r["capacity_lo"], "capacity_hi": r["capacity_hi"], "status": r["status"],
+                     "t_min": r["t_min"], "plain_capacity": q["capacity"], "plain_capacity_lo": q["capacity_lo"],
+                     "plain_capacity_hi": q["capacity_hi"], "plain_status": q["status"], "plain_t_min": q["t_min"],
+                     "ratio": r["capacity"] / q["capacity"] if q["capacity"] > 0 else np.nan, "gain": r["gain"], "plain_gain": q["gain"]})
+    return pd.DataFrame(rows).sort_values(["n_active", "d_plain"]).reset_index(drop=True) if rows else pd.DataFrame()

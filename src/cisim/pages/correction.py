@@ -41,14 +41,19 @@ def axis_sentences(best: list[dict], caps: pd.DataFrame) -> list[str]:
         n, p = rows.get("neurons"), rows.get("parameters")
         beats = n["beats"] if n else []
         row = caps[(caps["n_active"] == z) & (caps["design"] == n["design"])].iloc[0]
-        text = f"z = {z}: most capacity per neuron: {n['name']} (×{fmt(n['value'])} the plain circuit's, T* = {_cap(row)} at S = {fmt(n['redundancy'])})"
+        cap = _cap(row)
+        cap = cap if cap[0] in "≥<" else f"= {cap}"
+        if row["plain"]:
+            text = f"z = {z}: most capacity per neuron: the plain circuit itself, {n['name']} (T* {cap} at S = {fmt(n['redundancy'])}; no variant exceeds it)"
+        else:
+            text = f"z = {z}: most capacity per neuron: {n['name']} (×{fmt(n['value'])} its plain circuit's, T* {cap} at S = {fmt(n['redundancy'])})"
         if p and p["design"] != n["design"]:
             text += f"; per dense parameter: {p['name']} (×{fmt(p['value'])})"
         elif p:
             text += " and per dense parameter"
         plain = caps[(caps["n_active"] == z) & caps["plain"]]
-        if len(plain):
-            text += f". Against no superposition (T₀ = {fmt(int(plain['t0'].iloc[0]))} plain circuits): "
+        t0 = ", ".join(f"{fmt(int(t))} at d = {int(d)}" for d, t in sorted(set(zip(plain["d"], plain["t0"]))))
+        text += f". Against no superposition of the same payload (T₀ = {t0}): "
         text += ("beaten by " + "; ".join(beats) + "." if beats else "no variant beats it (no gain interval lies above 1).")
         out.append(text)
     return out
@@ -57,14 +62,16 @@ def axis_sentences(best: list[dict], caps: pd.DataFrame) -> list[str]:
 def larger_s_sentences(rows: pd.DataFrame) -> list[str]:
     out = []
     for _, r in rows.iterrows():
-        if r["status"] != "ok" or r["plain_status"] != "ok":
-            verdict = "an amount the sweep cannot compare (a lower bound or below the tested T)"
+        comparable = r["status"] == "ok" and r["plain_status"] == "ok"
+        if not comparable:
+            verdict = "an amount the sweep cannot compare with it (a lower bound or below the tested T)"
         else:
             verdict = "more" if r["apart"] and r["ratio"] > 1 else "fewer" if r["apart"] else "as many (the 95 % intervals overlap)"
+            verdict += f", ratio {fmt(r['ratio'])}"
         out.append(f"z = {r['n_active']}: {r['name']} at S = {r['redundancy']} compute {_cap(r)} circuits; the plain circuit at "
                    f"S = {r['plain_redundancy']}, the same neuron slots per circuit (d·S), computes "
                    f"{frontier.format_capacity({'status': r['plain_status'], 'capacity': r['plain_capacity'], 'capacity_lo': r['plain_capacity_lo'], 'capacity_hi': r['plain_capacity_hi'], 't_min': r['plain_t_min']})}: "
-                   f"the copies compute {verdict} (ratio {fmt(r['ratio'])}).")
+                   f"the copies compute {verdict}.")
     return out
 
 
@@ -95,20 +102,46 @@ def noise_rows(noise: pd.DataFrame) -> pd.DataFrame:
 
 
 def noise_sentences(noise: pd.DataFrame) -> list[str]:
+    """One sentence per z and independently embedded copies variant (mean decoding), with the shared
+    copies of the same circuit where the study has them."""
     out = []
-    for z, g in noise.groupby("n_active"):
-        ind = g[(g["k"] > 1) & g["name"].str.contains("independent")]
-        shared = g[(g["k"] > 1) & g["name"].str.contains("shared")]
-        if ind.empty:
+    for _, r in noise[(noise["k"] > 1)].sort_values(["n_active", "k"]).iterrows():
+        if "independent" not in r["name"] or "majority" in r["name"]:
             continue
-        r = ind.iloc[0]
-        text = (f"z = {z}, T = {fmt(int(r['n_circuits']))}, last layer: the errors of {r['k']} independently embedded copies correlate "
+        text = (f"z = {r['n_active']}, T = {fmt(int(r['n_circuits']))}, {r['name']}, last layer: the copies' errors correlate "
                 f"ρ = {fmt(r['copy_correlation'])}, so their mean has ×{fmt(r['copy_variance'])} the variance of one copy "
                 f"(independent noise: ×{fmt(1 / r['k'])}); the S = {r['redundancy']} neurons of one copy correlate "
                 f"ρ = {fmt(r['neuron_correlation'])} (their mean: ×{fmt(r['neuron_variance'])} one neuron's)")
+        shared = noise[(noise["n_active"] == r["n_active"]) & (noise["k"] == r["k"]) & noise["name"].str.contains("shared")
+                       & (noise["redundancy"] == r["redundancy"])]
         if len(shared):
-            text += f"; shared copies: ρ = {fmt(shared.iloc[0]['copy_correlation'])}"
+            text += f"; the same copies at shared positions: ρ = {fmt(shared.iloc[0]['copy_correlation'])}"
         out.append(text + ".")
+    return out
+
+
+def width_rows(w: pd.DataFrame) -> pd.DataFrame:
+    plain = lambda r: frontier.format_capacity({"status": r["plain_status"], "capacity": r["plain_capacity"],  # noqa: E731
+                                                "capacity_lo": r["plain_capacity_lo"], "capacity_hi": r["plain_capacity_hi"],
+                                                "t_min": r["plain_t_min"]})
+    return pd.DataFrame([{
+        "z": int(r["n_active"]), "plain d": int(r["d_plain"]), "copies d": int(r["d"]), "plain T* [95% CI]": plain(r),
+        "copies T* [95% CI]": _cap(r), "copies / plain": fmt(r["ratio"]) if r["status"] == r["plain_status"] == "ok" else "–",
+        "plain gain T*/T₀": fmt(r["plain_gain"]), "copies gain T*/T₀": fmt(r["gain"]),
+    } for _, r in w.iterrows()])
+
+
+def width_sentences(w: pd.DataFrame) -> list[str]:
+    """Per z: how the copies' ratio to their plain circuit moves with the width d_plain."""
+    out = []
+    for z, g in w.groupby("n_active"):
+        ok = g[(g["status"] == "ok") & (g["plain_status"] == "ok")]
+        if len(ok) < 2:
+            continue
+        parts = ", ".join(f"d = {int(r['d_plain'])}: ×{fmt(r['ratio'])}" for _, r in ok.iterrows())
+        trend = "grows" if ok["ratio"].iloc[-1] > ok["ratio"].iloc[0] else "falls"
+        out.append(f"z = {z}: copies added (c = 1) against the plain circuit of the same payload, each at its best S — {parts}; "
+                   f"the ratio {trend} from the narrowest to the widest circuit measured.")
     return out
 
 
@@ -118,9 +151,10 @@ def page(summary: pd.DataFrame, ds, points: list, report: dict, study: str, prov
 
     ref = Slice.from_report(report)
     caps = analysis.capacities(summary, points, ref)
-    numbers, context, png = {"capacities": [], "larger_s": [], "noise": []}, {}, None
+    numbers, context, png = {"capacities": [], "larger_s": [], "noise": [], "widths": []}, {}, None
     context.update(criteria=Criteria.from_report(report).describe(), ref=ref, capacity_table=None, figure=None,
-                   axis=[], larger_s=[], decode=[], correction=[], replacing=[], noise_table=None, noise=[])
+                   axis=[], larger_s=[], decode=[], copies=[], correction=[], replacing=[], noise_table=None, noise=[],
+                   width_table=None, width=[])
     if len(caps):
         best = analysis.best_per_axis(caps)
         context["capacity_table"] = table(capacity_rows(caps))
@@ -140,6 +174,11 @@ def page(summary: pd.DataFrame, ds, points: list, report: dict, study: str, prov
         context["correction"] = pair_sentences(caps, lambda r: r["every"] > 0, plain, "a correction layer against the plain circuit")
         context["replacing"] = pair_sentences(caps, lambda r: r["role"] == "replacing payload", plain,
                                               "copies replacing a payload pair against the plain circuit (circuits, not pairs)")
+        w = analysis.widths(caps)
+        if len(w):
+            context["width_table"] = table(width_rows(w))
+            context["width"] = width_sentences(w)
+            numbers["widths"] = w.to_dict(orient="records")
         numbers["capacities"] = caps.drop(columns=["s_tested", "s_within_ci", "s_open"]).to_dict(orient="records")
         numbers["larger_s"] = ls.to_dict(orient="records")
         noise = analysis.noise(ds, points, caps, ref)
