@@ -57,3 +57,16 @@ def test_cupy_matches_numpy(fw):
     gpu = simulate.run(network, circuits, inputs, dtype=np.float64, forward=fw, backend="cupy")
     for k in ref.metrics:
         np.testing.assert_allclose(ref.metrics[k], gpu.metrics[k], rtol=1e-9, atol=1e-12, err_msg=k)
+
+
+def test_wide_circuits_and_noise_correlations_stay_on_the_array_api():
+    """A wide circuit with independent copies, its noise correlations included, runs under
+    array_api_strict and agrees with numpy."""
+    spec = tiny_spec(d_model=960, n_circuits=60, design="redundant_indicators",
+                     design_options={"k": 3, "rotation_pairs": 3, "embedding": "independent", "decode": "majority"})
+    circuits, network = construction.build(spec, seed=1)
+    inputs = simulate.sample_inputs(spec.n_circuits, 2, 128, np.random.default_rng(3), n_rotation_pairs=3)
+    runs = [simulate.run(network, circuits, inputs, dtype=np.float64, backend=b, noise=True) for b in ("numpy", "array_api_strict")]
+    assert np.isfinite(runs[0].metrics["copy_correlation"][1:]).all()
+    for k in runs[0].metrics:
+        np.testing.assert_allclose(runs[0].metrics[k], runs[1].metrics[k], rtol=1e-12, atol=1e-15, err_msg=k)
