@@ -176,8 +176,9 @@ def noise(ds, points: list, caps: pd.DataFrame, ref) -> pd.DataFrame:
 
 
 def best_per_axis(caps: pd.DataFrame) -> list[dict]:
-    """Per z: the variant with the most capacity per neuron and per dense parameter (relative to
-    the plain circuit), and whether any variant's gain over T₀ exceeds 1 (its interval above 1).
+    """Per z: the variant with the most capacity per neuron and per dense parameter relative to the
+    plain circuit of its own payload (copies replacing payload are left out: their circuits compute
+    less), and whether any variant's gain over T₀ exceeds 1 (its interval above 1).
     Rows: n_active, axis ("neurons", "parameters"), design, name, value (the relative capacity
     per cost), capacity, redundancy, beats (list of variant names whose gain interval lies above 1)."""
     out = []
@@ -186,8 +187,9 @@ def best_per_axis(caps: pd.DataFrame) -> list[dict]:
         if g.empty:
             continue
         beats = [r["name"] for _, r in g.iterrows() if r["status"] == "ok" and r["gain_lo"] > 1 or r["status"] == "lower_bound" and r["gain"] > 1]
+        same = g[g["role"] != "replacing payload"]  # relative capacities only mean something for the same payload
         for axis, col in (("neurons", "per_neuron"), ("parameters", "per_parameter")):
-            r = g.loc[g[col].idxmax()] if g[col].notna().any() else None
+            r = same.loc[same[col].idxmax()] if same[col].notna().any() else None
             if r is None:
                 continue
             out.append({"n_active": int(z), "axis": axis, "design": r["design"], "name": r["name"], "value": float(r[col]),
@@ -214,3 +216,36 @@ def widths(caps: pd.DataFrame) -> pd.DataFrame:
                      "plain_capacity_hi": q["capacity_hi"], "plain_status": q["status"], "plain_t_min": q["t_min"],
                      "ratio": r["capacity"] / q["capacity"] if q["capacity"] > 0 else np.nan, "gain": r["gain"], "plain_gain": q["gain"]})
     return pd.DataFrame(rows).sort_values(["n_active", "d_plain"]).reset_index(drop=True) if rows else pd.DataFrame()
+
+
+def counterpart(caps: pd.DataFrame, row, **match) -> pd.Series | None:
+    """The row of `caps` at the same z as `row` whose columns equal `match` (None if absent)."""
+    g = caps[caps["n_active"] == row["n_active"]]
+    for k, v in match.items():
+        g = g[g[k] == v]
+    return g.iloc[0] if len(g) else None
+
+
+CRITERION_COLUMNS = {"mse": "capacity_mse", "expected_wrong": "capacity_expected_wrong", "rate": "capacity_fo",
+                     "seizure": "capacity_seizure", "neurons": "capacity_neurons"}  # criterion → its capacity alone
+
+
+def alone(caps: pd.DataFrame, applied) -> pd.DataFrame:
+    """Each variant's capacity at its best S under each applied criterion alone, with the plain
+    circuit's (its reference) at its own best S: which criterion binds, and whether copies
+    help the indicator while hurting the payload. Columns: n_active, design, name, redundancy,
+    and per applied criterion c: c (capacity alone), c_status, plain_c and c_ratio."""
+    rows = []
+    for _, r in caps.iterrows():
+        ref = counterpart(caps, r, design=r["reference"])
+        row = {"n_active": int(r["n_active"]), "design": r["design"], "name": r["name"], "redundancy": r["redundancy"],
+               "plain": bool(r["plain"]), "role": r["role"]}
+        for c in applied:
+            col = CRITERION_COLUMNS[c]
+            if col not in caps:
+                continue
+            mine, theirs = r[col], (ref[col] if ref is not None else np.nan)
+            row.update({c: mine, f"{c}_status": r.get(f"status_{col.split('_', 1)[1]}", ""), f"plain_{c}": theirs,
+                        f"{c}_ratio": mine / theirs if theirs and np.isfinite(theirs) else np.nan})
+        rows.append(row)
+    return pd.DataFrame(rows)

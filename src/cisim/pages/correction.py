@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..analysis import correction as analysis
 from ..analysis import frontier
-from ..analysis.criteria import Criteria
+from ..analysis.criteria import SUFFIX, WORDS, Criteria
 from ..plots import correction as figures
 from .html import figure, fmt, render, table
 
@@ -75,20 +75,57 @@ def larger_s_sentences(rows: pd.DataFrame) -> list[str]:
     return out
 
 
-def pair_sentences(caps: pd.DataFrame, pick_a, pick_b, what: str) -> list[str]:
-    """Per z: capacity of variant a over variant b at their best S (`what` names the comparison)."""
+def pair_sentences(caps: pd.DataFrame, pick, partner, what) -> list[str]:
+    """Per variant picked by `pick` (a row → bool) and z: its capacity at its best S against that
+    of `partner(row)` (a dict of the columns its counterpart has, e.g. its reference plain
+    circuit); `what(row)` names the comparison."""
     out = []
-    for z, g in caps.groupby("n_active"):
-        a, b = g[g.apply(pick_a, axis=1)], g[g.apply(pick_b, axis=1)]
-        if a.empty or b.empty:
+    for _, a in caps[caps.apply(pick, axis=1)].sort_values(["n_active", "d"]).iterrows():
+        b = analysis.counterpart(caps, a, **partner(a))
+        if b is None:
             continue
-        a, b = a.iloc[0], b.iloc[0]
+        z = int(a["n_active"])
+        what_ = what(a)
         if a["status"] != "ok" or b["status"] != "ok":
-            out.append(f"z = {z}: {what}: {_cap(a)} vs {_cap(b)} (not comparable: a lower bound or below the tested T).")
+            out.append(f"z = {z}: {what_}: {_cap(a)} vs {_cap(b)} (not comparable: a lower bound or below the tested T).")
             continue
         ratio = a["capacity"] / b["capacity"] if b["capacity"] > 0 else np.nan
-        out.append(f"z = {z}: {what}: {_cap(a)} vs {_cap(b)} (×{fmt(ratio)}; per neuron ×{fmt(a['per_neuron'] / b['per_neuron'])}, "
+        out.append(f"z = {z}: {what_}: {_cap(a)} vs {_cap(b)} (×{fmt(ratio)}; per neuron ×{fmt(a['per_neuron'] / b['per_neuron'])}, "
                    f"per parameter ×{fmt(a['per_parameter'] / b['per_parameter'])}).")
+    return out
+
+
+def _count(x) -> str:
+    return fmt(int(round(float(x)))) if x is not None and np.isfinite(float(x)) else "–"
+
+
+def _alone_ratio(r, c) -> str:
+    """The ratio to the plain circuit under criterion c alone; "≥" when the variant's capacity is a lower bound."""
+    ratio = r[f"{c}_ratio"]
+    if not np.isfinite(ratio):
+        return "–"
+    return ("≥ " if r[f"{c}_status"] == "lower_bound" else "") + f"×{fmt(ratio)}"
+
+
+def alone_rows(single: pd.DataFrame, applied) -> pd.DataFrame:
+    rows = []
+    for _, r in single.iterrows():
+        row = {"z": int(r["n_active"]), "variant": r["name"], "S": fmt(r["redundancy"])}
+        for c in applied:
+            if c in r:
+                status = r[f"{c}_status"]
+                row[f"T* {WORDS.get(SUFFIX[c], c)} alone"] = ("≥ " if status == "lower_bound" else "") + _count(r[c])
+                row[f"vs plain ({c})"] = _alone_ratio(r, c)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def alone_sentences(single: pd.DataFrame, applied) -> list[str]:
+    """Per z and copies-added variant: the ratio to its plain circuit under each criterion alone."""
+    out = []
+    for _, r in single[(single["role"] == "added")].sort_values(["n_active", "name"]).iterrows():
+        parts = "; ".join(f"{WORDS.get(SUFFIX[c], c)} alone {_alone_ratio(r, c)}" for c in applied if f"{c}_ratio" in r)
+        out.append(f"z = {int(r['n_active'])}, {r['name']}: against its plain circuit, {parts}.")
     return out
 
 
@@ -154,7 +191,7 @@ def page(summary: pd.DataFrame, ds, points: list, report: dict, study: str, prov
     numbers, context, png = {"capacities": [], "larger_s": [], "noise": [], "widths": []}, {}, None
     context.update(criteria=Criteria.from_report(report).describe(), ref=ref, capacity_table=None, figure=None,
                    axis=[], larger_s=[], decode=[], copies=[], correction=[], replacing=[], noise_table=None, noise=[],
-                   width_table=None, width=[])
+                   width_table=None, width=[], alone_table=None, alone=[])
     if len(caps):
         best = analysis.best_per_axis(caps)
         context["capacity_table"] = table(capacity_rows(caps))
@@ -165,15 +202,27 @@ def page(summary: pd.DataFrame, ds, points: list, report: dict, study: str, prov
         context["axis"] = axis_sentences(best, caps)
         ls = analysis.larger_s(summary, points, ref)
         context["larger_s"] = larger_s_sentences(ls)
-        vote = lambda r: r["kind"] == "redundant_indicators" and r["k"] > 1 and r["decode"] == "majority"  # noqa: E731
-        mean = lambda r: (r["kind"] == "redundant_indicators" and r["k"] > 1 and r["decode"] == "mean" and r["embedding"] == "independent"  # noqa: E731
-                          and r["role"] == "added")
-        plain = lambda r: bool(r["plain"])  # noqa: E731
-        context["decode"] = pair_sentences(caps, vote, mean, "majority vote against the mean of the same copies")
-        context["copies"] = pair_sentences(caps, mean, plain, "independent copies added against the plain circuit, each at its best S")
-        context["correction"] = pair_sentences(caps, lambda r: r["every"] > 0, plain, "a correction layer against the plain circuit")
-        context["replacing"] = pair_sentences(caps, lambda r: r["role"] == "replacing payload", plain,
-                                              "copies replacing a payload pair against the plain circuit (circuits, not pairs)")
+        copies = lambda r: r["kind"] == "redundant_indicators" and r["k"] > 1 and r["every"] == 0  # noqa: E731
+        reference = lambda r: {"design": r["reference"]}  # noqa: E731
+        context["decode"] = pair_sentences(
+            caps, lambda r: copies(r) and r["decode"] == "majority",
+            lambda r: {"k": r["k"], "m": r["m"], "embedding": r["embedding"], "decode": "mean", "every": 0},
+            lambda r: f"{r['k']} copies, majority vote against their mean")
+        context["copies"] = pair_sentences(
+            caps, lambda r: copies(r) and r["decode"] == "mean" and r["role"] == "added", reference,
+            lambda r: f"{r['k']} {r['embedding']} copies added to the {r['d_plain']}-neuron plain circuit, each at its best S")
+        context["correction"] = pair_sentences(caps, lambda r: r["every"] > 0, reference,
+                                               lambda r: f"a correction layer every {r['every']} against the plain circuit")
+        context["replacing"] = pair_sentences(
+            caps, lambda r: r["role"] == "replacing payload", reference,
+            lambda r: f"{r['k']} copies replacing payload against the plain {r['d']}-neuron circuit ({r['m']} rotation pairs per "
+                      f"circuit instead of {(r['d'] - 2) // 2}: rotation pairs computed per neuron ×{fmt(r['per_pair_neuron'])})")
+        crit = Criteria.from_report(report).applied
+        single = analysis.alone(caps, crit)
+        if len(single) and len(crit) > 1:
+            context["alone_table"] = table(alone_rows(single, crit))
+            context["alone"] = alone_sentences(single, crit)
+            numbers["alone"] = single.to_dict(orient="records")
         w = analysis.widths(caps)
         if len(w):
             context["width_table"] = table(width_rows(w))
