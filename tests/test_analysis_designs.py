@@ -137,7 +137,7 @@ def make_dataset():
     working T is 100 and 200 fails. Shared copies: mse 1e-4, false-on 1e-4·T/100 at layer 2."""
     points, data = [], {v: [] for v in designs.CURVE_VARIABLES}
     coords = {k: [] for k in ("grid", "design", "allocation", "d_model", "n_circuits", "redundancy", "n_layers", "chi_scale", "superposition_load")}
-    for design, opts in (("baseline", ""), ("redundant_indicators", "-embeddingshared-k3")):
+    for design, opts in (("baseline", ""), ("redundant_indicators", "-decodemean-embeddingshared-k3-rotation_pairs1")):
         for T in TS:
             points.append(f"g-{design}{opts}-transversal-D1000-T{T}-S6-L2")
             for k, v in zip(coords, ("g", design, "transversal", 1000, T, 6, 2, 1.0, T * 16e-6)):
@@ -187,7 +187,7 @@ def test_page_and_figures_render(gathered):
     assert all(b.startswith(PNG) for b in pngs.values())
     point = {"grid": "g", "design": "baseline", "design_options": {}, "allocation": "transversal", "allocation_options": {},
              "d_model": 1000, "n_circuits": 100, "redundancy": 6, "n_layers": 2, "chi_scale": 1.0}
-    shared = {**point, "design": "redundant_indicators", "design_options": {"k": 3, "embedding": "shared"}}
+    shared = {**point, "design": "redundant_indicators", "design_options": {"k": 3, "embedding": "shared", "decode": "mean", "rotation_pairs": 1}}
     points = [{**p, "n_circuits": T} for p in (point, shared) for T in (100, 200)]  # T ≤ the k = 3 allocation's capacity
     s = designs.with_reference(summary, points)
     assert plots.frontier_figure(s, ref).startswith(PNG)
@@ -221,7 +221,7 @@ def test_accounting_of_the_baseline_and_a_design_with_clean_up_layers():
 def points_at(D=1000, L=4):
     base = {"grid": "g", "design": "baseline", "design_options": {}, "allocation": "transversal", "allocation_options": {},
             "d_model": D, "n_circuits": 25, "redundancy": 6, "n_layers": L, "chi_scale": 1.0}
-    return [base, *({**base, "design": "redundant_indicators", "design_options": {"k": 3, "embedding": e}} for e in ("independent", "shared"))]
+    return [base, *({**base, "design": "redundant_indicators", "design_options": {"k": 3, "embedding": e, "decode": "mean", "rotation_pairs": 1}} for e in ("independent", "shared"))]
 
 
 def test_best_s_each_design_at_its_best_s_with_gains_per_cost_axis(summary):

@@ -10,7 +10,8 @@ from .twins import differences
 
 pytestmark = pytest.mark.slow
 DESIGN_LABELS = {
-    "baseline", "redundant_indicators-embeddingshared-k3", "redundant_indicators-embeddingindependent-k3",
+    "baseline", "redundant_indicators-decodemean-embeddingshared-k3-rotation_pairs1",
+    "redundant_indicators-decodemean-embeddingindependent-k3-rotation_pairs1",
     "indicator_share-fraction0.3-redundancy_onNone", "indicator_share-fraction0.7-redundancy_onNone",
     "carried_indicators-fraction0.5", "indicator_cleanup-every2",
 }

@@ -26,15 +26,16 @@ from . import costs, frontier
 # Display names of the study's designs (frontier.design_label), in the order tables list them.
 PRETTY = {
     "baseline": "baseline",
-    "redundant_indicators-embeddingshared-k3": "redundant k=3, shared",
-    "redundant_indicators-embeddingindependent-k3": "redundant k=3, independent",
+    "redundant_indicators-decodemean-embeddingshared-k3-rotation_pairs1": "redundant k=3, shared",
+    "redundant_indicators-decodemean-embeddingindependent-k3-rotation_pairs1": "redundant k=3, independent",
     "indicator_share-fraction0.3-redundancy_onNone": "indicator share 0.3",
     "indicator_share-fraction0.7-redundancy_onNone": "indicator share 0.7",
     "carried_indicators-fraction0.5": "carried pool 0.5",
     "indicator_cleanup-every2": "clean-up every 2",
 }
 ORDER = list(PRETTY)
-INDEPENDENT, SHARED = "redundant_indicators-embeddingindependent-k3", "redundant_indicators-embeddingshared-k3"
+INDEPENDENT = "redundant_indicators-decodemean-embeddingindependent-k3-rotation_pairs1"
+SHARED = "redundant_indicators-decodemean-embeddingshared-k3-rotation_pairs1"
 # The designs behind each of the study's first three questions (docs/designs.md); the fourth
 # (larger S, other allocations) compares the configurations present in the data.
 GROUPS = {
