@@ -46,3 +46,20 @@ def test_designs_page_is_published(designs_run):
     assert "Each design at its best S" in page and "At D = 400, L = 3, each design at its own best S, at equal D: z = 1: " in page
     assert "S=4: " in page and "(only S tested)" in page
     assert (designs_run / "reports/designs_tiny/designs/frontier.png").stat().st_size > 10_000
+
+
+@pytest.fixture(scope="module")
+def designs_wide_run(tmp_path_factory):
+    work = copy_workflow(tmp_path_factory.mktemp("designs_wide"))
+    smk(work, "designs", "--config", "study=designs_wide_tiny", timeout=1200)
+    return work
+
+
+def test_designs_wide_tiny_compares_each_design_at_its_best_s_under_scale_free_criteria(designs_wide_run):
+    frontier = pd.read_csv(designs_wide_run / "data/designs_wide_tiny/frontier.csv")
+    assert set(frontier.design) == {"baseline", "redundant_indicators-decodemean-embeddingindependent-k3-rotation_pairs1"}
+    assert set(frontier.redundancy) == {4, 6} and "capacity_expected_wrong" in frontier
+    page = (designs_wide_run / "reports/designs_wide_tiny/designs/index.html").read_text()
+    assert "Each design at its best S" in page and "Against no superposition" in page
+    assert "false_on_rate·(T − z) &lt; 1" in page  # the study's scale-free criteria, stated
+    assert differences("designs_wide_tiny", designs_wide_run) == []  # the same numbers as recorded (tests/twins.py)

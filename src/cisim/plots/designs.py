@@ -56,8 +56,16 @@ def frontier_figure(summary: pd.DataFrame, ref: Slice) -> bytes:
 def curves_figure(cur: pd.DataFrame) -> bytes:
     """Per-layer mean error of x, false-on and failed-rotation rates per design, one row of
     panels per matched setting (`cur`: `analysis.designs.curves`); values below CURVE_FLOOR are
-    drawn at it. PNG bytes."""
-    settings = cur[["d_model", "n_circuits", "n_layers", "n_active"]].drop_duplicates().to_dict("records")
+    drawn at it; a note instead when no setting matched (e.g. the baseline below every tested T).
+    PNG bytes."""
+    keys = ["d_model", "n_circuits", "n_layers", "n_active"]
+    settings = cur[keys].drop_duplicates().to_dict("records") if set(keys) <= set(cur.columns) else []
+    if not settings:
+        with plt.rc_context(RC):
+            fig, ax = plt.subplots(figsize=(6, 1.2))
+            ax.axis("off")
+            ax.text(0.5, 0.5, "no matched setting: the baseline ran no T at the comparison's S and z", ha="center", va="center", fontsize=9)
+            return png(fig)
     with plt.rc_context(RC):
         fig, axes = plt.subplots(len(settings), 3, figsize=(13, 3.0 * len(settings)), squeeze=False)
         for panels, s in zip(axes, settings):
