@@ -93,8 +93,7 @@ class RotationCircuits:
         """b, shared by every circuit (post assumption 4), float64 ndarray of shape (d_circuit,):
         the step's (½ − g/2, −½ − g/2) per indicator pair (−0.5, −1.5 for g = 2), −1 per rotation neuron."""
         k, g = self.n_indicator_pairs, self.step_gain
-        pair = [-STEP_LOW, -STEP_HIGH] if g == POST_STEP_GAIN else [0.5 - g / 2, -0.5 - g / 2]
-        return np.array(pair * k + [-ROTATION_BIAS] * self.d_payload)
+        return np.array([0.5 - g / 2, -0.5 - g / 2] * k + [-ROTATION_BIAS] * self.d_payload)  # g = 2: −STEP_LOW, −STEP_HIGH
 
     @cached_property
     def mean_w(self) -> np.ndarray:
@@ -104,9 +103,8 @@ class RotationCircuits:
         w = np.zeros((d, d))
         w[:, 0 : 2 * k : 2] = gain / k
         w[:, 1 : 2 * k : 2] = -gain / k
-        if self.step_gain != POST_STEP_GAIN:
-            w[: 2 * k, 0 : 2 * k : 2] = self.step_gain / k
-            w[: 2 * k, 1 : 2 * k : 2] = -self.step_gain / k
+        w[: 2 * k, 0 : 2 * k : 2] = self.step_gain / k  # the indicator rows: the step's slope g
+        w[: 2 * k, 1 : 2 * k : 2] = -self.step_gain / k
         return w
 
     @cached_property

@@ -59,14 +59,6 @@ RATES = ("false_on_rate", "false_off_rate", "failed_rotation_rate", "any_false_o
 # A mean neuron count (active_neurons) agrees to `relative`: at most that fraction of the counted
 # activations flipped across the 1e-4 threshold.
 AGREEMENT = {"relative": 1e-5, "rate": 1e-5}
-
-
-def pair_error(dx: np.ndarray) -> np.ndarray:
-    """‖dx‖² per rotation pair, ‖dx‖²/m, over the last axis of `dx` (..., 2m): the post's ‖δx‖²
-    for its single pair (m = 1, unchanged), and a width-free error for wide circuits, whose payload
-    is m unit vectors (‖x‖² = m)."""
-    sq = (dx**2).sum(-1)
-    return sq if dx.shape[-1] == 2 else sq * (2.0 / dx.shape[-1])
 ZERO_FLOOR = {"mse_": 1e-12, "max_": 1e-6, "x_est": 1e-6, "active_neurons": 1e-6}
 
 
@@ -105,3 +97,15 @@ def agree(a: dict, b: dict) -> bool:
     """True when two metric dicts are "the same numbers" in the sense of `AGREEMENT`."""
     dev = deviation(a, b)
     return dev["exact"] and dev["relative"] <= AGREEMENT["relative"] and dev["rate"] <= AGREEMENT["rate"]
+
+
+def per_pair(sq, d_payload: int):
+    """A squared payload norm ‖dx‖² (any array, any namespace) as the error per rotation pair,
+    ‖dx‖²/m for a payload of d_payload = 2m neurons: the post's ‖δx‖² unchanged for its single pair,
+    and a width-free error for wide circuits, whose payload is m unit vectors (‖x‖² = m)."""
+    return sq if d_payload == 2 else sq * (2.0 / d_payload)
+
+
+def pair_error(dx: np.ndarray) -> np.ndarray:
+    """‖dx‖² per rotation pair (`per_pair`) over the last axis of `dx` (..., 2m)."""
+    return per_pair((dx**2).sum(-1), dx.shape[-1])

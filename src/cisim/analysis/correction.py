@@ -21,6 +21,7 @@ import pandas as pd
 from .. import config as cisim_config
 from ..construction import DESIGNS, NetworkSpec
 from . import costs, frontier
+from .criteria import SUFFIX
 
 NOISE_VARIABLES = ["copy_correlation", "neuron_correlation", "false_on_rate"]
 CORRECTION = "indicator_correction"
@@ -145,7 +146,7 @@ def noise(ds, points: list, caps: pd.DataFrame, ref) -> pd.DataFrame:
     S and z, at one common T per (payload, z): the tested T nearest below the capacity of the plain
     circuit the variant is compared with (the same load for the variants of one payload; the
     smallest tested T when the plain circuit fails there).
-    Columns: design, name, k, redundancy, n_active, n_circuits, copy_correlation,
+    Columns: design, name, k, embedding, decode, redundancy, n_active, n_circuits, copy_correlation,
     neuron_correlation, false_on_rate, copy_variance (the mean of k copies' variance relative to
     one copy's, (1 + (k − 1)ρ)/k) and neuron_variance ((1 + (S − 1)ρ_S)/S)."""
     if not all(var in ds.variables for var in NOISE_VARIABLES[:2]):
@@ -168,7 +169,8 @@ def noise(ds, points: list, caps: pd.DataFrame, ref) -> pd.DataFrame:
         for _, r in at.iterrows():
             k, S = int(v.loc[r["design"], "k"]), int(r["redundancy"])
             rc, rn = r["copy_correlation"], r["neuron_correlation"]
-            rows.append({"design": r["design"], "name": v.loc[r["design"], "name"], "k": k, "redundancy": S, "n_active": int(z),
+            rows.append({"design": r["design"], "name": v.loc[r["design"], "name"], "k": k, "embedding": v.loc[r["design"], "embedding"],
+                         "decode": v.loc[r["design"], "decode"], "redundancy": S, "n_active": int(z),
                          "n_circuits": T, "copy_correlation": rc, "neuron_correlation": rn, "false_on_rate": r["false_on_rate"],
                          "copy_variance": (1 + (k - 1) * rc) / k if k > 1 else np.nan,
                          "neuron_variance": (1 + (S - 1) * rn) / S if S > 1 else np.nan})
@@ -226,10 +228,6 @@ def counterpart(caps: pd.DataFrame, row, **match) -> pd.Series | None:
     return g.iloc[0] if len(g) else None
 
 
-CRITERION_COLUMNS = {"mse": "capacity_mse", "expected_wrong": "capacity_expected_wrong", "rate": "capacity_fo",
-                     "seizure": "capacity_seizure", "neurons": "capacity_neurons"}  # criterion → its capacity alone
-
-
 def alone(caps: pd.DataFrame, applied) -> pd.DataFrame:
     """Each variant's capacity at its best S under each applied criterion alone, with the plain
     circuit's (its reference) at its own best S: which criterion binds, and whether copies
@@ -241,11 +239,11 @@ def alone(caps: pd.DataFrame, applied) -> pd.DataFrame:
         row = {"n_active": int(r["n_active"]), "design": r["design"], "name": r["name"], "redundancy": r["redundancy"],
                "plain": bool(r["plain"]), "role": r["role"]}
         for c in applied:
-            col = CRITERION_COLUMNS[c]
+            col = f"capacity_{SUFFIX[c]}"  # the frontier's capacity under criterion c alone
             if col not in caps:
                 continue
             mine, theirs = r[col], (ref[col] if ref is not None else np.nan)
-            row.update({c: mine, f"{c}_status": r.get(f"status_{col.split('_', 1)[1]}", ""), f"plain_{c}": theirs,
+            row.update({c: mine, f"{c}_status": r[f"status_{SUFFIX[c]}"], f"plain_{c}": theirs,
                         f"{c}_ratio": mine / theirs if theirs and np.isfinite(theirs) else np.nan})
         rows.append(row)
     return pd.DataFrame(rows)

@@ -50,7 +50,7 @@ def simulate_point(cfg: dict, allocations: dict) -> tuple[dict, dict, str]:
             rng = np.random.default_rng([seed, z])  # inputs per (seed, z): independent of the z list
             exhaustive = z == 1 and sim["exhaustive_z1"]
             inputs = simulate.sample_inputs(spec.n_circuits, z, p["n_samples"], rng, exhaustive=exhaustive,
-                                            n_rotation_pairs=getattr(circuits, "n_rotation_pairs", 1))
+                                            n_rotation_pairs=circuits.n_rotation_pairs)
             results[(seed, z)] = simulate.run(
                 network, circuits, inputs,
                 batch_size=sim["batch_size"], dtype=np.dtype(sim["dtype"]),

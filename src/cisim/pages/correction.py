@@ -19,6 +19,11 @@ def _cap(row) -> str:
     return frontier.format_capacity(row)
 
 
+def _plain_cap(row) -> str:
+    """The plain circuit's capacity of a comparison row (columns plain_capacity, plain_status, …)."""
+    return frontier.format_capacity({k: row[f"plain_{k}"] for k in ("status", "capacity", "capacity_lo", "capacity_hi", "t_min")})
+
+
 def _times(x) -> str:
     return f"×{fmt(x)}"
 
@@ -69,8 +74,7 @@ def larger_s_sentences(rows: pd.DataFrame) -> list[str]:
             verdict = "more" if r["apart"] and r["ratio"] > 1 else "fewer" if r["apart"] else "as many (the 95 % intervals overlap)"
             verdict += f", ratio {fmt(r['ratio'])}"
         out.append(f"z = {r['n_active']}: {r['name']} at S = {r['redundancy']} compute {_cap(r)} circuits; the plain circuit at "
-                   f"S = {r['plain_redundancy']}, the same neuron slots per circuit (d·S), computes "
-                   f"{frontier.format_capacity({'status': r['plain_status'], 'capacity': r['plain_capacity'], 'capacity_lo': r['plain_capacity_lo'], 'capacity_hi': r['plain_capacity_hi'], 't_min': r['plain_t_min']})}: "
+                   f"S = {r['plain_redundancy']}, the same neuron slots per circuit (d·S), computes {_plain_cap(r)}: "
                    f"the copies compute {verdict}.")
     return out
 
@@ -142,14 +146,13 @@ def noise_sentences(noise: pd.DataFrame) -> list[str]:
     """One sentence per z and independently embedded copies variant (mean decoding), with the shared
     copies of the same circuit where the study has them."""
     out = []
-    for _, r in noise[(noise["k"] > 1)].sort_values(["n_active", "k"]).iterrows():
-        if "independent" not in r["name"] or "majority" in r["name"]:
-            continue
+    chosen = noise[(noise["k"] > 1) & (noise["embedding"] == "independent") & (noise["decode"] == "mean")]
+    for _, r in chosen.sort_values(["n_active", "k"]).iterrows():
         text = (f"z = {r['n_active']}, T = {fmt(int(r['n_circuits']))}, {r['name']}, last layer: the copies' errors correlate "
                 f"ρ = {fmt(r['copy_correlation'])}, so their mean has ×{fmt(r['copy_variance'])} the variance of one copy "
                 f"(independent noise: ×{fmt(1 / r['k'])}); the S = {r['redundancy']} neurons of one copy correlate "
                 f"ρ = {fmt(r['neuron_correlation'])} (their mean: ×{fmt(r['neuron_variance'])} one neuron's)")
-        shared = noise[(noise["n_active"] == r["n_active"]) & (noise["k"] == r["k"]) & noise["name"].str.contains("shared")
+        shared = noise[(noise["n_active"] == r["n_active"]) & (noise["k"] == r["k"]) & (noise["embedding"] == "shared")
                        & (noise["redundancy"] == r["redundancy"])]
         if len(shared):
             text += f"; the same copies at shared positions: ρ = {fmt(shared.iloc[0]['copy_correlation'])}"
@@ -158,11 +161,8 @@ def noise_sentences(noise: pd.DataFrame) -> list[str]:
 
 
 def width_rows(w: pd.DataFrame) -> pd.DataFrame:
-    plain = lambda r: frontier.format_capacity({"status": r["plain_status"], "capacity": r["plain_capacity"],  # noqa: E731
-                                                "capacity_lo": r["plain_capacity_lo"], "capacity_hi": r["plain_capacity_hi"],
-                                                "t_min": r["plain_t_min"]})
     return pd.DataFrame([{
-        "z": int(r["n_active"]), "plain d": int(r["d_plain"]), "copies d": int(r["d"]), "plain T* [95% CI]": plain(r),
+        "z": int(r["n_active"]), "plain d": int(r["d_plain"]), "copies d": int(r["d"]), "plain T* [95% CI]": _plain_cap(r),
         "copies T* [95% CI]": _cap(r), "copies / plain": fmt(r["ratio"]) if r["status"] == r["plain_status"] == "ok" else "–",
         "plain gain T*/T₀": fmt(r["plain_gain"]), "copies gain T*/T₀": fmt(r["gain"]),
     } for _, r in w.iterrows()])

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import to_numpy
-from ..metrics import ACTIVE_THRESHOLD, FAILED_SQUARED, ON_THRESHOLD, READ_OFF, READ_ON, pair_error
+from ..metrics import ACTIVE_THRESHOLD, FAILED_SQUARED, ON_THRESHOLD, READ_OFF, READ_ON, pair_error, per_pair
 
 CHUNK = 128  # samples per partial sum; batches are multiples of it
 STAT_TILE = 1024  # circuits per tile of the per-sample sums (fixed, like CHUNK, for determinism)
@@ -60,8 +60,7 @@ def device_statistics(xp, channels, inactive) -> dict:
         q = channels[1][lo:hi, :] * channels[1][lo:hi, :]
         for x in channels[2:]:
             q += x[lo:hi, :] * x[lo:hi, :]
-        if len(channels) > 3:  # m rotation pairs: the error per pair
-            q = q * (2.0 / (len(channels) - 1))
+        q = per_pair(q, len(channels) - 1)
         qi = xp.where(mask, q, 0.0)
         ai = xp.where(mask, alpha * alpha, 0.0)
         part = {
