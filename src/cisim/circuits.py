@@ -172,6 +172,103 @@ def draw_rotation_circuits(
     return RotationCircuits(rng.uniform(0.0, 2.0 * np.pi, size), n_indicator_pairs, n_rotation_pairs, step_gain)
 
 
+# ---------------------------------------------------------------- circuits that decide which circuit runs next
+DECISION_MARGIN_BIAS = 2.0  # B − G: how far an off gate pushes the decision below its step
+
+
+@dataclass(frozen=True)
+class BranchingCircuits(RotationCircuits):
+    """The post's rotation circuit plus a *decision* pair: width d = 6 (docs/cross_circuit.md §4).
+
+    Neurons 0, 1 hold the on-indicator α, neurons 2, 3 the decision β = [x_0 > 0] of the circuit's
+    own rotated vector, neurons 4, 5 the vector (x + α). One step from a source state with gate γ
+    (the source's on-indicator for a circuit's own step) and vector x = a_{4:6} − α·1 is
+
+        α' = step(γ)                     ReLU(2γ − ½), ReLU(2γ − 3/2)
+        β' = step(G (R_t x)_0 + B(γ − 1))  ReLU(G (R_t x)_0 + Bγ − B + ½), ReLU(… − ½)
+        x' = R_t x gated by γ            ReLU(R_t x + 2γ − 1)
+
+    with B = G + DECISION_MARGIN_BIAS, so a closed gate (γ = 0) keeps β' = 0 whatever |x| ≤ 1 holds.
+    β is exact (0 or 1) unless |(R_t x)_0| < 1/(2G), where the small circuit itself is undecided.
+    `weights` are the circuit's own step (γ = α); `source_weights` give the step reading another
+    circuit's state through any gate (the branching design reads β of one parent and α − β of another).
+
+    decision_gain : G, the slope of the decision step.
+    """
+
+    decision_gain: float = 4.0
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.n_indicator_pairs != 1 or self.n_rotation_pairs != 1 or self.step_gain != POST_STEP_GAIN:
+            raise ValueError("BranchingCircuits are the post's circuit (k = 1, m = 1, step gain 2) plus a decision pair")
+        if not self.decision_gain > 0:
+            raise ValueError(f"decision_gain={self.decision_gain} is not allowed: need decision_gain > 0")
+
+    @property
+    def d_circuit(self) -> int:
+        return 6
+
+    @property
+    def decision_bias(self) -> float:
+        """B: the decision rows' weight on the gate."""
+        return self.decision_gain + DECISION_MARGIN_BIAS
+
+    @cached_property
+    def bias(self) -> np.ndarray:
+        B = self.decision_bias
+        return np.array([-STEP_LOW, -STEP_HIGH, 0.5 - B, -0.5 - B, -ROTATION_BIAS, -ROTATION_BIAS])
+
+    @cached_property
+    def gate_rows(self) -> np.ndarray:
+        """(6,): each output neuron's weight on the gate γ: 2 (the steps and the rotation gate), B (decision)."""
+        gain = 1.0 + ROTATION_BIAS
+        return np.array([POST_STEP_GAIN, POST_STEP_GAIN, self.decision_bias, self.decision_bias, gain, gain])
+
+    def source_mean(self, gate: np.ndarray) -> np.ndarray:
+        """w̄ of a step whose gate is `gate` · a_source (gate: (6,) read-out row): outer(gate_rows, gate)."""
+        return np.outer(self.gate_rows, gate)
+
+    @cached_property
+    def mean_w(self) -> np.ndarray:
+        """w̄ = E_θ[w_t] of the own step (gate γ = α = a_0 − a_1): E_θ R_t = 0 leaves the gate terms."""
+        return self.source_mean(np.array([1.0, -1.0, 0, 0, 0, 0]))
+
+    @cached_property
+    def diff_w(self) -> np.ndarray:
+        """Δw_t (T, 6, 6): the rotation of the source's vector x = a_{4:6} − α·1 into the vector rows
+        (R_t) and into the decision rows (G·(R_t)_0), for any source gate."""
+        read_x = np.zeros((2, 6))
+        read_x[:, 4:6] = np.eye(2)
+        read_x[:, 0], read_x[:, 1] = -1.0, 1.0
+        rx = np.einsum("tij,jk->tik", self.rotations, read_x)  # (T, 2, 6): R_t x as rows over the source's neurons
+        dw = np.zeros((self.n_circuits, 6, 6))
+        dw[:, 2] = dw[:, 3] = self.decision_gain * rx[:, 0]
+        dw[:, 4:6] = rx
+        return dw
+
+    def encode(self, alpha: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """a^0 = (1.5α, 0.5α, 0, 0, x0 + α, x1 + α): no decision yet (the first step computes it)."""
+        alpha = np.asarray(alpha, dtype=float)
+        zeros = np.zeros_like(alpha)
+        return np.stack([STEP_HIGH * alpha, STEP_LOW * alpha, zeros, zeros, x[..., 0] + alpha, x[..., 1] + alpha], -1)
+
+    def read(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """α = a_0 − a_1 and x = a_{4:6} − α (as the post's circuit; the decision is not read out)."""
+        alpha = a[..., 0] - a[..., 1]
+        return alpha, a[..., 4:6] - alpha[..., None]
+
+    @staticmethod
+    def decision(a: np.ndarray) -> np.ndarray:
+        """β = a_2 − a_3, shape (...)."""
+        return a[..., 2] - a[..., 3]
+
+
+def draw_branching_circuits(n_circuits: int, rng: np.random.Generator, decision_gain: float = 4.0) -> BranchingCircuits:
+    """T branching circuits with θ_t ~ U[0, 2π) (the same draw as `draw_rotation_circuits`)."""
+    return BranchingCircuits(rng.uniform(0.0, 2.0 * np.pi, n_circuits), decision_gain=decision_gain)
+
+
 # ---------------------------------------------------------------- generic ReLU circuits
 @dataclass(frozen=True)
 class ReLUCircuits:

@@ -1,6 +1,6 @@
-"""Figures of the static-vs-dynamic and ping-pong pages (docs/cross_circuit.md §2–3), as PNG bytes.
+"""Figures of the static-vs-dynamic and ping-pong pages (docs/cross_circuit.md §2–4), as PNG bytes.
 
-Inputs are the tables of `cisim.analysis.pingpong`; every figure is drawn in the one theme
+Inputs are the tables of `cisim.analysis.pingpong` and `cisim.analysis.computed`; every figure is drawn in the one theme
 (`style.RC`) and returned by `style.png`.
 """
 
@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from . import style
+from ..analysis.computed import KINDS as COMPUTED_KINDS
 from ..analysis.pingpong import CURVE_VARS
 
 KINDS = {"static": "static (known from the start)", "permutation": "dynamic (permutation routing)"}
@@ -34,6 +35,31 @@ def dynamic_capacity(summary: pd.DataFrame, title: str) -> bytes:
             style.integer_ticks(ax, summary["n_active"])
             ax.legend(fontsize=8)
         fig.suptitle(title, fontsize=10)
+        return style.png(fig)
+
+
+def computed_capacity(summary: pd.DataFrame) -> bytes:
+    """Capacity T* against z of the computed grid's three designs, one panel per (D, L), with the
+    no-superposition references T₀ = D/4 and D/6 (dotted); bars: 95 % CI over seeds."""
+    panels = sorted(summary.groupby(["d_model", "n_layers"]).groups)
+    colors = {"baseline": style.CB[0], "static": style.CB[2], "computed": style.CB[3]}
+    with plt.rc_context(style.RC):
+        fig, axes = plt.subplots(1, max(1, len(panels)), figsize=(4.8 * max(1, len(panels)), 3.6), squeeze=False)
+        for ax, (D, L) in zip(axes[0], panels):
+            for i, (k, label) in enumerate(COMPUTED_KINDS.items()):
+                g = summary[(summary["d_model"] == D) & (summary["n_layers"] == L) & (summary["kind"] == k)].sort_values("n_active")
+                if g.empty:
+                    continue
+                y = g["capacity"].to_numpy(float)
+                ax.errorbar(g["n_active"].to_numpy(float) + 0.06 * (i - 1), y,
+                            yerr=style.errorbars(y, g["capacity_lo"].to_numpy(float), g["capacity_hi"].to_numpy(float)),
+                            fmt="o-", color=colors[k], capsize=3, label=label)
+            for d, color in ((4, colors["baseline"]), (6, colors["computed"])):
+                ax.axhline(D / d, color=color, ls=":", lw=1, label=f"no superposition, D/{d}")
+            ax.set(xlabel=style.LABELS["n_active"], ylabel="capacity T*", title=f"D = {D}, L = {L}", yscale="log")
+            style.integer_ticks(ax, summary["n_active"])
+            ax.legend(fontsize=7)
+        fig.suptitle("Capacity T* at equal D: computed vs static activity", fontsize=10)
         return style.png(fig)
 
 

@@ -119,6 +119,14 @@ class StreamingMetrics:
         self.n_off_pairs = np.zeros(n, dtype=np.int64)
         self.active_neurons = np.zeros((n, d_circuit), dtype=np.int64)
         self.n_samples = 0
+        self.decisions = None  # computed activity only: [passed-over children, of them read as on] per layer
+
+    def add_decisions(self, layer: int, n_passed_over: int, n_false_on: int):
+        """Children a truly-on parent passed over at `layer` (`truth.passed_over`) and how many of
+        them were read as on (α̂ > READ_ON): the false-on decisions of computed activity."""
+        if self.decisions is None:
+            self.decisions = np.zeros((len(self.n_on_pairs), 2), dtype=np.int64)
+        self.decisions[layer] += (n_passed_over, n_false_on)
 
     def add_layer(self, layer: int, n_circuits: int, bs: int, inactive: dict, est: tuple, truth: tuple):
         """One circuit layer of one batch of `bs` real samples.
@@ -194,4 +202,26 @@ class StreamingMetrics:
             out[k][self.counts["nonfinite"] > 0] = np.nan
         out["active_fraction"] = self.active_neurons / (self.n_samples * np.asarray(block_sizes, dtype=float))[None, :]
         out["active_neurons"] = self.active_neurons / float(self.n_samples)  # per sample, per block
+        if self.decisions is not None:
+            out.update(decision_rates(self.decisions, self.counts["false_on"], inact))
         return out
+
+
+def decision_rates(decisions: np.ndarray, false_on: np.ndarray, n_inactive: np.ndarray) -> dict:
+    """Split false-on into wrong decisions and interference (per layer, (L+1,) each).
+
+    decisions : int (L+1, 2) passed-over children and those read as on; false_on, n_inactive : (L+1,).
+    decision_false_on_rate      P(read on | a truly-on parent passed the circuit over)
+    interference_false_on_rate  P(read on | inactive and no on parent chose between it and another)
+    decision_false_on_share     the fraction of all false-on circuits that were wrong decisions
+    Layers without passed-over children (0, 1) get 0, 0 and 0 (interference: the false-on rate).
+    """
+    passed, wrong = decisions[:, 0].astype(float), decisions[:, 1].astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = {
+            "decision_false_on_rate": np.where(passed > 0, wrong / passed, 0.0),
+            "interference_false_on_rate": np.where(n_inactive > passed, (false_on - wrong) / (n_inactive - passed), 0.0),
+            "decision_false_on_share": np.where(false_on > 0, wrong / false_on, 0.0),
+        }
+    out["interference_false_on_rate"][0] = 0.0
+    return out

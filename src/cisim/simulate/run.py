@@ -31,14 +31,14 @@ from .. import backend as backends
 from ..circuits import RotationCircuits
 from ..construction.network import Network
 from ..construction.layout import block_offsets
-from ..metrics import pair_error
+from ..metrics import READ_ON, pair_error
 from . import operators
 from .accumulate import StreamingMetrics, activity_counts, device_statistics
 from .budget import batch_columns
 from .inputs import Inputs, embed_input_columns, initial_states
 from .noise import NoiseCorrelation
 from .readout import ChannelReadout, readout_matrix
-from .truth import inactive_mask, listing, trajectory_truth, true_states
+from .truth import inactive_mask, listing, passed_over, trajectory_truth, true_states
 
 
 @dataclass
@@ -157,6 +157,8 @@ def run(
     sample (with `dynamics`: the lowest-numbered circuit active at each layer). `noise` adds the
     correlations of the inactive circuits' indicator errors between copies and between neurons
     (`noise.KEYS`, `noise.NoiseCorrelation`) to the metrics.
+    A design whose dynamics name each circuit's `children` (computed activity) also splits
+    false-on into wrong decisions and interference (`accumulate.decision_rates`).
     """
     if batch_size < 1:
         raise ValueError(f"batch_size={batch_size} is not allowed: need batch_size >= 1")
@@ -172,6 +174,7 @@ def run(
     plan, R, channel_readouts = prepared.plan, prepared.R, prepared.channel_readouts
     offsets = [int(o) for o in block_offsets(network.block_sizes)]
     metrics = StreamingMetrics(L, d)
+    decides = hasattr(network.dynamics, "children")  # computed activity: split false-on by cause (`truth.passed_over`)
     correlations = NoiseCorrelation(network, circuits, dtype, xp) if noise else None
     batch = batch_columns(batch_size, plan, network, R.shape[0], dtype, inputs.n_samples)
     n_traj = min(n_trajectories, inputs.n_samples)
@@ -199,6 +202,10 @@ def run(
                 listed = [backends.to_numpy(xp.take_along_axis(c, tables[0], axis=0))[:, :bs] for c in channels]
                 est = (listed[0], np.stack(listed[1:], -1))
                 metrics.add_layer(layer, T, bs, stats, est, (valid, alpha_t, x_t))
+                if decides and layer >= 2:
+                    rows, cols = passed_over(network.dynamics, truth[layer - 1], truth[layer], layer, T)
+                    read = backends.to_numpy(xp.take(xp.reshape(channels[0], (-1,)), xp.asarray(cols * batch + rows)))
+                    metrics.add_decisions(layer, rows.size, int((read > READ_ON).sum()))
                 metrics.add_activity(layer, *activity_counts(xp, X, offsets, bs))
                 if correlations is not None:
                     correlations.add(layer, X, tables[1], bs)

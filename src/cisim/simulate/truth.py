@@ -11,6 +11,7 @@ import numpy as np
 
 from ..circuits import RotationCircuits
 from ..construction.network import Network
+from ..metrics import ON_THRESHOLD
 
 
 def true_states(network: Network, circuits: RotationCircuits, active: np.ndarray, a0: np.ndarray) -> list:
@@ -88,3 +89,18 @@ def inactive_mask(truth_layer, n_cols: int, n_circuits: int) -> np.ndarray:
     inactive = np.ones((n_circuits, n_cols), dtype=bool)
     inactive[cols, rows] = False
     return inactive
+
+
+def passed_over(dynamics, previous, current, layer: int, n_circuits: int) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, cols): the circuits a truly-on parent at circuit layer `layer` − 1 could have switched on
+    at `layer` (its children, `dynamics.children`) that are not on in truth (α ≤ ON_THRESHOLD), once
+    per sample. Reading one of them as on is a wrong decision fed by the parent's read-out noise;
+    every other false-on circuit has no on parent, so interference alone switched it on."""
+    rows, cols, alpha = previous[:3]
+    on = alpha > ON_THRESHOLD
+    kids = dynamics.children(layer, cols[on])  # (n, c)
+    keys = np.repeat(rows[on].astype(np.int64), kids.shape[1]) * n_circuits + kids.ravel()
+    now_rows, now_cols, now_alpha = current[:3]
+    now_on = now_rows[now_alpha > ON_THRESHOLD].astype(np.int64) * n_circuits + now_cols[now_alpha > ON_THRESHOLD]
+    keys = np.unique(keys[~np.isin(keys, now_on)])
+    return keys // n_circuits, keys % n_circuits
