@@ -86,8 +86,17 @@ class BranchDynamics:
 
 
 def draw_parents(n_circuits: int, n_layers: int, rng: np.random.Generator) -> np.ndarray:
-    """int64 (L − 1, T, 2): two independent random permutations per circuit layer 2..L."""
-    out = [np.stack([rng.permutation(n_circuits), rng.permutation(n_circuits)], -1) for _ in range(max(n_layers - 1, 0))]
+    """int64 (L − 1, T, 2): two random permutations per circuit layer 2..L with σ⁺(t) ≠ σ⁻(t) for
+    every t (a child of both roles of one parent would be on whatever the parent decides)."""
+    if n_circuits < 2:
+        raise ValueError(f"n_circuits={n_circuits} is not allowed with design.routing=branch: need n_circuits >= 2")
+    out = []
+    for _ in range(max(n_layers - 1, 0)):
+        plus, minus = rng.permutation(n_circuits), rng.permutation(n_circuits)
+        while (clash := np.flatnonzero(plus == minus)).size:  # swap clashing "−" parents with random others
+            other = rng.integers(n_circuits, size=clash.size)
+            minus[clash], minus[other] = minus[other], minus[clash]
+        out.append(np.stack([plus, minus], -1))
     return np.stack(out).astype(np.int64) if out else np.zeros((0, n_circuits, 2), dtype=np.int64)
 
 
