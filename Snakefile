@@ -18,6 +18,7 @@ include: "workflow/rules/designs.smk"
 include: "workflow/rules/scaling.smk"
 include: "workflow/rules/pingpong.smk"
 include: "workflow/rules/correction.smk"
+include: "workflow/rules/constructions.smk"
 
 
 report: "workflow/report/workflow.rst"
@@ -31,5 +32,6 @@ rule all:
         LANDING_MARK,  # reports/index.html, linking every study's pages, refreshed by this study
         PINGPONG_TARGETS,  # ping-pong / dynamic page receipts, only for the pingpong* / dynamic* studies
         CORRECTION_TARGETS,  # the correction page's receipt, only for the correction* studies
+        CONSTRUCTIONS_TARGETS,  # the constructions page's receipt, only for studies with constructions.n_circuits
     default_target: True
     localrule: True

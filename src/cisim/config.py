@@ -126,6 +126,22 @@ class PingPongConf:
 
 
 @dataclass
+class ConstructionsConf:
+    n_circuits: list[int] = checked(factory=list, distinct=True, ge=2)  # T values every exact construction is sized for (empty: no constructions page); the baseline sweep runs one of them
+    d_circuit: int = checked(4, ge=1)  # circuit width d of the exact constructions (the baseline's circuits have d = 4)
+    n_layers: int = checked(4, ge=1)  # circuit depth L
+    n_active: list[int] = checked(factory=lambda: [1, 2, 3, 4, 5, 6, 7, 8], nonempty=True, distinct=True, ge=1)  # z values
+    errors: list[float] = checked(factory=lambda: [0.0, 0.001, 0.01], nonempty=True, distinct=True, ge=0.0, lt=1.0)  # target per-sample failure probabilities ε
+    max_tables: int = checked(6, ge=1)  # hashed lanes: tables k = 1..max_tables are sized
+    samples_per_error: float = checked(20.0, gt=0.0)  # Monte Carlo active sets per sizing: this / ε
+    verify_circuits: int = checked(200, ge=2)  # the exact forward check of hashed lanes (tables 1..3): T of random ReLU circuits ...
+    verify_lanes: int = checked(20, ge=1)  # ... lanes per table ...
+    verify_active: int = checked(4, ge=1)  # ... z ...
+    verify_samples: int = checked(300, ge=1)  # ... and sampled active sets
+    seed: int = checked(0, ge=0)  # hashes, circuits and active sets (cisim.jobs.constructions)
+
+
+@dataclass
 class Config:
     study_name: str = checked("paper", pattern=r"[A-Za-z0-9_][A-Za-z0-9_.-]*")  # output folder: data/<study_name>, reports/<study_name>
     allocation: AllocationConf = MISSING  # group allocation: which neurons each circuit uses
@@ -135,6 +151,7 @@ class Config:
     backend: BackendConf = MISSING  # group backend: numpy, cupy or auto
     report: ReportConf = field(default_factory=ReportConf)  # thresholds and grids the report uses
     pingpong: PingPongConf = field(default_factory=PingPongConf)  # ping-pong cases (docs/cross_circuit.md §3)
+    constructions: ConstructionsConf = field(default_factory=ConstructionsConf)  # exact constructions for z ≥ 1 (docs/constructions.md)
 
 
 ALLOCATION_OPTIONS = {"prime_step": PrimeStepConf, "transversal": TransversalConf, "random_subsets": RandomSubsetsConf}

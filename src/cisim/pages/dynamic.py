@@ -79,10 +79,15 @@ def computed_section(ds, report_cfg: dict) -> tuple[dict, dict]:
         st, co = pick("static"), pick("computed")
         post = vs_post[(vs_post["d_model"] == D) & (vs_post["n_active"] == z)]
         text = (f"D = {D}, z = {z}: computed activity holds T* = {frontier.format_capacity(co)} against "
-                f"{frontier.format_capacity(st)} for the same circuits with static activity, ratio {_interval(r['ratio'], r['ratio_lo'], r['ratio_hi'])}; "
-                f"against no superposition (T₀ = {int(co['t0'])}) its gain is {_interval(co['gain'], co['gain_lo'], co['gain_hi'])}")
-        if not post.empty:
-            text += f", and against the post's circuit at the same D {_interval(post.iloc[0]['ratio'], post.iloc[0]['ratio_lo'], post.iloc[0]['ratio_hi'])}"
+                f"{frontier.format_capacity(st)} for the same circuits with static activity")
+        if co["status"] == st["status"] == "ok":
+            text += f", ratio {_interval(r['ratio'], r['ratio_lo'], r['ratio_hi'])}"
+        if co["status"] == "ok":
+            text += f"; against no superposition (T₀ = {int(co['t0'])}) its gain is {_interval(co['gain'], co['gain_lo'], co['gain_hi'])}"
+            if not post.empty and pick("baseline")["status"] == "ok":
+                text += f", and against the post's circuit at the same D {_interval(post.iloc[0]['ratio'], post.iloc[0]['ratio_lo'], post.iloc[0]['ratio_hi'])}"
+        else:
+            text += f" (the computed capacity is {co['status'].replace('_', ' ')} of the tested T: no ratio)"
         sentences.append(text + ".")
     cause_rows, cause_sentences = [], []
     if not causes.empty:

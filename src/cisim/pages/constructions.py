@@ -1,0 +1,88 @@
+"""The constructions page (docs/constructions.md): every construction on the plane (parameters, z)
+at fixed T and target per-sample error ε, with the growth in z and whether any reaches parameters
+∝ z. Every number comes from `cisim.analysis.constructions`; this module only words and lays them out."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..analysis import constructions as analysis
+from ..plots import constructions as figures
+from .html import figure, fmt, render, table
+
+
+def _interval(x, lo, hi) -> str:
+    return f"{fmt(x)} [{fmt(lo)}, {fmt(hi)}]" if np.isfinite(lo) else fmt(x)
+
+
+def _value(row, axis) -> str:
+    if row["status"] != "ok":
+        return {"not_reached": "not reached", "upper_bound": f"≤ {fmt(row[axis])}"}.get(row["status"], "–")
+    lo = row.get(f"{axis}_lo", np.nan)
+    return _interval(row[axis], lo, row.get(f"{axis}_hi", np.nan)) if pd.notna(lo) else fmt(row[axis])
+
+
+def page(ds, sizing: pd.DataFrame, verification: pd.DataFrame, report: dict, conf: dict, study: str, provenance: dict) -> tuple[str, dict]:
+    """(html, numbers): the page and the same content as JSON-able dicts (numbers.json)."""
+    seeds, post = analysis.post_needed(ds, report, conf["errors"])
+    both = analysis.plane(sizing, post)
+    slopes = pd.concat([analysis.slopes(both, a) for a in analysis.AXES], ignore_index=True)
+    measured_T = sorted(int(t) for t in post["n_circuits"].unique()) if not post.empty else []
+    T_ref = measured_T[0] if measured_T else int(min(conf["n_circuits"]))
+    zs = [z for z in (2, 4, 8) if z in set(both["n_active"])]
+    rows = []
+    for _, r in both[both["n_circuits"] == T_ref].iterrows():
+        if r["n_active"] in zs:
+            rows.append({"ε": fmt(r["error"]), "construction": analysis.NAMES[r["construction"]], "z": int(r["n_active"]),
+                         **{name: _value(r, axis) for axis, name in analysis.AXES.items()},
+                         "tables × lanes": "" if r["construction"] == "post_superposition" or pd.isna(r.get("tables")) else f"{int(r['tables'])} × {int(r['lanes'])}",
+                         "failure (95 % upper)": fmt(r.get("failure_upper", np.nan))})
+    slope_rows = [{"construction": analysis.NAMES[s["construction"]], "T": s["n_circuits"], "ε": fmt(s["error"]), "axis": analysis.AXES[s["axis"]],
+                   "slope in z [95% CI]": _interval(s["slope"], s["slope_lo"], s["slope_hi"]), "z": f"{s['z_min']}–{s['z_max']}"}
+                  for _, s in slopes.iterrows()]
+    sentences = answers(slopes, both, T_ref)
+    ver = verification.assign(**{"all clean samples exact": verification["max_error_clean"] < 1e-9})
+    context = {
+        "T_ref": T_ref, "sizes": sorted(int(t) for t in both["n_circuits"].unique()), "errors": [fmt(e) for e in sorted(both["error"].unique())],
+        "mse_threshold": fmt(float(report.get("mse_threshold", 0.1))),
+        "table": table(pd.DataFrame(rows)), "slopes": table(pd.DataFrame(slope_rows)) if slope_rows else None, "answers": sentences,
+        "verification": table(ver), "verified": bool(ver["flags_match_collisions"].all() and ver["all clean samples exact"].all()),
+        "figure_dense": figure(figures.parameters_vs_z(both[both["n_circuits"] == T_ref], "dense_parameters"),
+                               f"Dense parameters against z at T = {T_ref} (log–log); bars: 95 % CI over seeds.", "dense"),
+        "figure_nonzero": figure(figures.parameters_vs_z(both[both["error"] > 0], "nonzero_parameters"),
+                                 "Non-zero parameters against z, every T and ε > 0 (log–log).", "nonzero"),
+    }
+    numbers = {"plane": both.to_dict(orient="records"), "slopes": slopes.to_dict(orient="records"),
+               "post_per_seed": seeds.to_dict(orient="records"), "verification": verification.to_dict(orient="records"), "answers": sentences}
+    return render("constructions.html.j2", title=f"constructions for z ≥ 1 – {study}", provenance=provenance, **context), numbers
+
+
+def answers(slopes: pd.DataFrame, both: pd.DataFrame, T_ref: int) -> list[str]:
+    """Sentences: per ε and axis at T_ref, each construction's slope and which comes closest to 1
+    among those that do not need the input to name lanes; whether any reaches ∝ z (slope interval ≤ 1)."""
+    out = []
+    fair = slopes[(slopes["construction"] != "named_lanes") & (slopes["n_circuits"] == T_ref)]
+    for (eps, axis), g in fair.groupby(["error", "axis"], sort=True):
+        parts = "; ".join(f"{analysis.NAMES[r['construction']]} z^{fmt(r['slope'])} [{fmt(r['slope_lo'])}, {fmt(r['slope_hi'])}]"
+                          for _, r in g.iterrows())
+        near = g.iloc[int(np.argmin(np.abs(g["slope"].to_numpy(float) - 1.0)))]
+        within = g[g["slope_hi"] <= 1.0]
+        verdict = (f"{', '.join(analysis.NAMES[c] for c in within['construction'])} stay at or below ∝ z (upper end of the interval ≤ 1)"
+                   if not within.empty else "no construction's interval lies at or below 1, so none reaches ∝ z here")
+        out.append(f"T = {T_ref}, ε = {fmt(eps)}, {analysis.AXES[axis]}: {parts}. Closest to ∝ z: {analysis.NAMES[near['construction']]}; {verdict}.")
+    named = slopes[(slopes["construction"] == "named_lanes") & (slopes["n_circuits"] == T_ref) & (slopes["axis"] == "nonzero_parameters")]
+    if not named.empty:
+        r = named.iloc[0]
+        out.append(f"With the input naming each active circuit's lane, z exact lanes need non-zero parameters ∝ z^{fmt(r['slope'])} "
+                   f"(dense parameters ∝ z² as one network): the reference a construction without that help must approach.")
+    best = both[(both["n_circuits"] == T_ref) & (both["status"] == "ok") & (both["construction"] != "named_lanes")]
+    for eps, g in best.groupby("error", sort=True):
+        z = int(g["n_active"].max())
+        h = g[g["n_active"] == z]
+        if h.empty:
+            continue
+        c = h.iloc[int(np.argmin(h["dense_parameters"].to_numpy(float)))]
+        out.append(f"T = {T_ref}, ε = {fmt(eps)}, z = {z}: the fewest dense parameters are {fmt(c['dense_parameters'])} "
+                   f"({analysis.NAMES[c['construction']]}).")
+    return out
