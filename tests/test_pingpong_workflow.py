@@ -33,9 +33,16 @@ def test_pingpong_tiny_study_runs_end_to_end(workdir):
 def test_dynamic_tiny_study_runs_end_to_end(workdir):
     smk(workdir, "dynamic", "gather", "--config", "study=dynamic_tiny", timeout=900)
     summary = xr.load_dataset(workdir / "data/dynamic_tiny/summary.nc")
-    assert set(summary.design.values) == {"baseline", "cross_circuit"}
+    assert set(summary.design.values) == {"baseline", "cross_circuit", "computed_activity"}
     numbers = json.loads((workdir / "reports/dynamic_tiny/dynamic/numbers.json").read_text())
     assert {r["n_active"] for r in numbers["capacity"]} == {1, 2}
+    assert {r["d_model"] for r in numbers["capacity"]} == {400}  # the computed grid is its own section
+    kinds = {(r["kind"], r["t0"]) for r in numbers["computed_capacity"]}
+    assert kinds == {("baseline", 120), ("static", 80), ("computed", 80)}  # T₀ = D/d of each circuit width
+    causes = [r for r in numbers["computed_causes"] if r["kind"] == "computed" and r["layer"] >= 2]
+    assert causes and all(0 <= r["decision_false_on_share"] <= 1 for r in causes)
+    computed = summary.where(summary.design == "computed_activity", drop=True)
+    assert float(computed.decision_false_on_rate.sel(layer=1).max()) == 0.0  # no decisions before layer 2
     assert numbers["routings"] and numbers["active_counts"]
     assert (workdir / "reports/dynamic_tiny/dynamic/index.html").stat().st_size > 10_000
     assert differences("dynamic_tiny", workdir) == []  # the same numbers as recorded (tests/twins.py)

@@ -31,6 +31,7 @@ OUTPUTS = {
     "dynamic_tiny": ["data/dynamic_tiny/summary.nc"],
     "asymptotics_tiny": ["data/asymptotics_tiny/summary.nc"],
     "correction_tiny": ["data/correction_tiny/summary.nc", "data/correction_tiny/frontier_per_seed.csv"],
+    "constructions_tiny": ["data/constructions_tiny/summary.nc", "data/constructions_tiny/constructions/sizing.csv"],
     "designs_wide_tiny": ["data/designs_wide_tiny/summary.nc", "data/designs_wide_tiny/frontier_per_seed.csv"],
 }
 SLACK = 10 * metrics.AGREEMENT["relative"]

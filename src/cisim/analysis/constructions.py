@@ -3,10 +3,9 @@
 
 The exact lane constructions come sized from `jobs.constructions.sizing` (one row per construction,
 T, z, ε). The post's construction is measured: grid `baseline` of the study runs T fixed over D and
-S; a sample *fails* when any circuit is read wrongly on or off (the seizure rate) and the active
-circuits' error must stay below the report's mse threshold, so at target ε the point works when
-seizure_rate ≤ ε and mse_x_active < mse_threshold at every layer (`criteria.Criteria`, criteria
-mse and seizure). Per (S, z, seed) the smallest working D is interpolated between tested D in
+S; a sample *fails* when any circuit is read wrongly on or off (the seizure rate), and the active
+circuits' error must stay within the report's mse threshold, so at target ε the point works under
+the criteria mse and seizure with the seizure threshold set to ε (`criteria.Criteria`). Per (S, z, seed) the smallest working D is interpolated between tested D in
 (log D, log r) like the capacity crossing (`frontier.crossing` on 1/D); each seed takes its best S;
 mean and 95 % t-interval over seeds. ε = 0 is out of its reach (every read-out carries noise).
 
@@ -17,6 +16,8 @@ over the z where a construction reaches ε, with its 95 % t-interval.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import pandas as pd
@@ -46,7 +47,7 @@ def post_needed(ds, report: dict, errors) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows = []
     L = int(t["n_layers"].iloc[0]) if not t.empty else 0
     for eps in (float(e) for e in errors if float(e) > 0):
-        crit = Criteria(mse_threshold=float(report.get("mse_threshold", 0.1)), seizure_threshold=eps, applied=("mse", "seizure"))
+        crit = dataclasses.replace(Criteria.from_report(report), seizure_threshold=eps, applied=("mse", "seizure"))
         m = criteria_margins(t, crit, ["n_circuits", "redundancy", "n_active", "seed", "d_model"])
         for (T, z, seed), g in m.groupby(["n_circuits", "n_active", "seed"], sort=True):
             best = None

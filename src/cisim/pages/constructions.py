@@ -59,30 +59,36 @@ def page(ds, sizing: pd.DataFrame, verification: pd.DataFrame, report: dict, con
 
 
 def answers(slopes: pd.DataFrame, both: pd.DataFrame, T_ref: int) -> list[str]:
-    """Sentences: per ε and axis at T_ref, each construction's slope and which comes closest to 1
-    among those that do not need the input to name lanes; whether any reaches ∝ z (slope interval ≤ 1)."""
+    """Sentences at T_ref, per ε > 0: how each construction that shares lanes (or superposes) without
+    the input's help grows in z on dense and non-zero parameters, whether any reaches ∝ z (the upper
+    end of its slope interval ≤ 1), and which construction is cheapest at the largest z."""
     out = []
-    fair = slopes[(slopes["construction"] != "named_lanes") & (slopes["n_circuits"] == T_ref)]
+    candidates = ("hashed_lanes", "multi_table_lanes", "post_superposition")
+    fair = slopes[slopes["construction"].isin(candidates) & (slopes["n_circuits"] == T_ref) & (slopes["error"] > 0)
+                  & slopes["axis"].isin(["dense_parameters", "nonzero_parameters"])]
     for (eps, axis), g in fair.groupby(["error", "axis"], sort=True):
-        parts = "; ".join(f"{analysis.NAMES[r['construction']]} z^{fmt(r['slope'])} [{fmt(r['slope_lo'])}, {fmt(r['slope_hi'])}]"
-                          for _, r in g.iterrows())
+        parts = "; ".join(f"{analysis.NAMES[r['construction']]} ∝ z^{fmt(r['slope'])} [{fmt(r['slope_lo'])}, {fmt(r['slope_hi'])}] "
+                          f"(z = {r['z_min']}–{r['z_max']})" for _, r in g.iterrows())
         near = g.iloc[int(np.argmin(np.abs(g["slope"].to_numpy(float) - 1.0)))]
         within = g[g["slope_hi"] <= 1.0]
-        verdict = (f"{', '.join(analysis.NAMES[c] for c in within['construction'])} stay at or below ∝ z (upper end of the interval ≤ 1)"
-                   if not within.empty else "no construction's interval lies at or below 1, so none reaches ∝ z here")
-        out.append(f"T = {T_ref}, ε = {fmt(eps)}, {analysis.AXES[axis]}: {parts}. Closest to ∝ z: {analysis.NAMES[near['construction']]}; {verdict}.")
+        verdict = (f"{', '.join(analysis.NAMES[c] for c in within['construction'])} grow no faster than z (upper end of the interval ≤ 1)"
+                   if not within.empty else "no interval lies at or below 1: none reaches ∝ z here")
+        out.append(f"T = {T_ref}, ε = {fmt(eps)}, {analysis.AXES[axis]}: {parts}. Closest to ∝ z: "
+                   f"{analysis.NAMES[near['construction']]}; {verdict}.")
     named = slopes[(slopes["construction"] == "named_lanes") & (slopes["n_circuits"] == T_ref) & (slopes["axis"] == "nonzero_parameters")]
     if not named.empty:
-        r = named.iloc[0]
-        out.append(f"With the input naming each active circuit's lane, z exact lanes need non-zero parameters ∝ z^{fmt(r['slope'])} "
-                   f"(dense parameters ∝ z² as one network): the reference a construction without that help must approach.")
-    best = both[(both["n_circuits"] == T_ref) & (both["status"] == "ok") & (both["construction"] != "named_lanes")]
-    for eps, g in best.groupby("error", sort=True):
+        out.append(f"With the input naming each active circuit's lane, z exact lanes need non-zero parameters ∝ z^{fmt(named.iloc[0]['slope'])} "
+                   "(dense parameters ∝ z² as one network): the reference a construction without that help must approach.")
+    ok = both[(both["n_circuits"] == T_ref) & (both["status"] == "ok") & (both["construction"] != "named_lanes")]
+    for eps, g in ok[ok["error"] > 0].groupby("error", sort=True):
         z = int(g["n_active"].max())
         h = g[g["n_active"] == z]
-        if h.empty:
-            continue
-        c = h.iloc[int(np.argmin(h["dense_parameters"].to_numpy(float)))]
-        out.append(f"T = {T_ref}, ε = {fmt(eps)}, z = {z}: the fewest dense parameters are {fmt(c['dense_parameters'])} "
-                   f"({analysis.NAMES[c['construction']]}).")
+        none = h[h["construction"] == "no_superposition"]
+        for axis in ("dense_parameters", "nonzero_parameters"):
+            c = h.iloc[int(np.argmin(h[axis].to_numpy(float)))]
+            text = (f"T = {T_ref}, ε = {fmt(eps)}, z = {z}: the fewest {analysis.AXES[axis]} are {fmt(c[axis])}, "
+                    f"{analysis.NAMES[c['construction']]}")
+            if not none.empty and c["construction"] != "no_superposition":
+                text += f" (×{fmt(c[axis] / none.iloc[0][axis])} of no superposition's {fmt(none.iloc[0][axis])})"
+            out.append(text + ".")
     return out
