@@ -98,13 +98,17 @@ def test_static_routing_is_the_own_step_every_layer():
     assert m["mse_x_active"].max() < 1e-24 and "decision_false_on_rate" not in m
 
 
-def test_children_invert_the_parents():
-    parents = draw_parents(50, 4, np.random.default_rng(0))
+@pytest.mark.parametrize("T", [3, 50, 100])
+def test_children_invert_the_parents(T):
+    """Both roles are permutations with σ⁺(t) ≠ σ⁻(t), also when many clashes are swapped away (small T)."""
+    parents = draw_parents(T, 4, np.random.default_rng(T))
     dyn = BranchDynamics(parents)
     for layer in (2, 3, 4):
-        kids = dyn.children(layer, np.arange(50))
-        assert np.array_equal(parents[layer - 2][kids[:, 0], 0], np.arange(50))
-        assert np.array_equal(parents[layer - 2][kids[:, 1], 1], np.arange(50))
+        assert all(np.array_equal(np.sort(parents[layer - 2][:, r]), np.arange(T)) for r in (0, 1))
+        assert np.all(parents[layer - 2][:, 0] != parents[layer - 2][:, 1])
+        kids = dyn.children(layer, np.arange(T))
+        assert np.array_equal(parents[layer - 2][kids[:, 0], 0], np.arange(T))
+        assert np.array_equal(parents[layer - 2][kids[:, 1], 1], np.arange(T))
         assert np.all(kids[:, 0] != kids[:, 1])  # every parent's two children differ
 
 

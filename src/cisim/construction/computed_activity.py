@@ -76,9 +76,9 @@ class BranchDynamics:
 
     def children(self, layer: int, circuits: np.ndarray) -> np.ndarray:
         """int (n, 2): the layer-`layer` circuits that read each of the layer-(layer − 1) `circuits`
-        (n,) as their "+" and "−" parent (layer ≥ 2)."""
+        (n,) as their "+" and "−" parent (layer ≥ 2; both roles are permutations)."""
         par = self.parents[layer - 2]
-        inverse = np.empty_like(par)
+        inverse = np.full_like(par, -1)
         T = par.shape[0]
         inverse[par[:, 0], 0] = np.arange(T)
         inverse[par[:, 1], 1] = np.arange(T)
@@ -93,9 +93,9 @@ def draw_parents(n_circuits: int, n_layers: int, rng: np.random.Generator) -> np
     out = []
     for _ in range(max(n_layers - 1, 0)):
         plus, minus = rng.permutation(n_circuits), rng.permutation(n_circuits)
-        while (clash := np.flatnonzero(plus == minus)).size:  # swap clashing "−" parents with random others
-            other = rng.integers(n_circuits, size=clash.size)
-            minus[clash], minus[other] = minus[other], minus[clash]
+        while (clash := np.flatnonzero(plus == minus)).size:  # swap clashing "−" parents with random others,
+            for c, o in zip(clash, rng.integers(n_circuits, size=clash.size)):  # one pair at a time: σ⁻ stays a permutation
+                minus[c], minus[o] = minus[o], minus[c]
         out.append(np.stack([plus, minus], -1))
     return np.stack(out).astype(np.int64) if out else np.zeros((0, n_circuits, 2), dtype=np.int64)
 
