@@ -9,7 +9,7 @@ RECORDED = json.loads(REFERENCE.read_text())
 
 
 def test_every_tiny_study_is_recorded():
-    assert set(RECORDED) == {"tiny", "designs_tiny", "scaling_tiny", "pingpong_tiny", "dynamic_tiny", "asymptotics_tiny", "correction_tiny", "designs_wide_tiny"}
+    assert set(RECORDED) == {"tiny", "designs_tiny", "scaling_tiny", "pingpong_tiny", "dynamic_tiny", "asymptotics_tiny", "correction_tiny", "designs_wide_tiny", "constructions_tiny"}
     assert RECORDED["tiny"]["data/tiny/summary.nc"]["mse_x_active"]["count"] > 0
 
 
