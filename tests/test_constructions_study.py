@@ -44,7 +44,8 @@ def test_page_places_every_construction(run):
     assert kinds == {"no_superposition", "pingpong", "named_lanes", "hashed_lanes", "multi_table_lanes", "post_superposition"}
     post = [r for r in numbers["plane"] if r["construction"] == "post_superposition"]
     assert {r["n_circuits"] for r in post} == {256} and all(r["error"] > 0 for r in post)
-    assert all(r["d_model"] >= 256 for r in post if r["status"] == "ok")  # at T = 256 the post's construction needs D ≥ T·d/…
+    assert all(512 <= r["d_model"] <= 2048 for r in post if r["status"] == "ok")  # interpolated within the tested D
     named = [s for s in numbers["slopes"] if s["construction"] == "named_lanes" and s["axis"] == "nonzero_parameters"]
     assert named and all(abs(s["slope"] - 1.0) < 1e-9 for s in named)  # z lanes: exactly ∝ z
-    assert any("Closest to ∝ z" in a for a in numbers["answers"])
+    assert any("By the 95 % intervals" in a for a in numbers["answers"])
+    assert any("those of exact ping-pong" in a for a in numbers["answers"])  # the post's construction against ping-pong at z = 1
