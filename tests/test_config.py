@@ -6,6 +6,8 @@ import pytest
 
 from cisim import config
 
+from .construction.designs_util import tiny_sweep_overrides
+
 GROUPS = sorted(p.name for p in config.CONF_DIR.iterdir() if p.is_dir())
 
 
@@ -19,8 +21,8 @@ def test_every_group_option_composes(group, option):
     extra = ["report.through_layer=1"] if group == "sweep" else []
     if (group, option) == ("sweep", "asymptotics"):  # D = 65,536: the tiny sim's exhaustive z = 1 (T samples) exceeds sim.max_point_hours
         extra.append("sim=scaling")
-    if group == "design" and option.startswith("computed_activity"):  # d = 6: D must be a multiple of 6
-        extra += ["sweep.grids.main.pairs=[[480,40]]", "sweep.grids.scaling.pairs=[[480,20],[480,40]]"]
+    if group == "design":
+        extra += tiny_sweep_overrides(option)
     cfg = config.compose("tiny", [f"{group}={option}", *extra])
     assert config.expand_points(cfg)
 

@@ -22,7 +22,7 @@ def run(tmp_path_factory):
 def test_sizing_and_verification(run):
     sizing = pd.read_csv(run / "data/constructions_tiny/constructions/sizing.csv")
     ver = pd.read_csv(run / "data/constructions_tiny/constructions/verification.csv")
-    assert ver["flags_match_collisions"].all() and (ver["max_error_clean"] < 1e-9).all()
+    assert ver["flags_match_collisions"].all() and (ver["max_error_clean"] < 1e-9).all() and ver["clean_exact"].all()
     assert list(ver["tables"]) == [1, 2, 3] and ver["failed_fraction"].is_monotonic_decreasing
     named = sizing[sizing["construction"] == "named_lanes"]
     one = sizing[sizing["construction"] == "pingpong"].drop_duplicates("n_circuits").set_index("n_circuits")["nonzero_parameters"]

@@ -235,7 +235,7 @@ def test_bad_convention_is_one_config_line():
 
 @pytest.mark.parametrize("design", sorted(p.stem for p in (config.CONF_DIR / "design").glob("*.yaml")))
 def test_every_design_takes_the_published_convention(design):
-    width = ["sweep.grids.main.pairs=[[480,40]]", "sweep.grids.scaling.pairs=[[480,20],[480,40]]"] if design.startswith("computed_activity") else []  # d = 6
+    width = designs_util.tiny_sweep_overrides(design)
     overrides = [f"design={design}", "design.chi_convention=published", *width]
     if design == "cross_circuit_fan_out":  # routed children share parents: no t < u pairing (cross_circuit.py)
         with pytest.raises(config.ConfigError, match=r"design\.chi_convention='published' is not allowed with design\.routing=fan_out"):

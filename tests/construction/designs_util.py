@@ -42,3 +42,11 @@ def read(network, circuits, A, layer):
     """Every circuit's (α̂, x̂) from activations A (D,) in the embedding of circuit layer `layer`."""
     pos = network.positions[layer - 1]
     return circuits.read(A[pos].mean(-1))
+
+
+def tiny_sweep_overrides(design: str) -> list[str]:
+    """Overrides that fit the tiny study's sweep to `design`'s circuit width: D = 400 holds the
+    d = 4 and d = 8 designs, the width-6 branching circuits (computed_activity*) need D = 480."""
+    if design.startswith("computed_activity"):
+        return ["sweep.grids.main.pairs=[[480,40]]", "sweep.grids.scaling.pairs=[[480,20],[480,40]]"]
+    return []

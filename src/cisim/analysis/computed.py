@@ -62,8 +62,7 @@ def capacities(ds, report_cfg: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
         df["t0"] = df["d_model"] // df["d_circuit"]
     gains = []
     for _, row in summary.iterrows():
-        mine = seeds[(seeds["design"] == row["design"]) & (seeds["d_model"] == row["d_model"])
-                     & (seeds["n_layers"] == row["n_layers"]) & (seeds["n_active"] == row["n_active"])]
+        mine = seeds[frontier.matching(seeds, row, ["design", *frontier.MATCH])]
         gains.append(mean_ci(mine["capacity"].to_numpy(float) / row["t0"], "t"))
     summary["gain"], summary["gain_lo"], summary["gain_hi"] = (np.array([g[i] for g in gains]) for i in range(3))
     return seeds, summary
@@ -96,8 +95,7 @@ def causes(ds, summary: pd.DataFrame) -> pd.DataFrame:
         T = s["capacity_tested"]
         if not np.isfinite(T):
             continue
-        same = t[(t["d_model"] == s["d_model"]) & (t["n_layers"] == s["n_layers"]) & (t["n_active"] == s["n_active"])
-                 & (t["n_circuits"] == T) & t["kind"].isin(["static", "computed"]) & (t["layer"] >= 1)]
+        same = t[frontier.matching(t, s) & (t["n_circuits"] == T) & t["kind"].isin(["static", "computed"]) & (t["layer"] >= 1)]
         g = same.groupby(["kind", "layer"])[have].mean().reset_index()
         g["d_model"], g["n_layers"], g["n_active"], g["n_circuits"] = int(s["d_model"]), int(s["n_layers"]), int(s["n_active"]), int(T)
         rows.append(g)

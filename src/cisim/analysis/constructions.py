@@ -85,7 +85,7 @@ def plane(sizing: pd.DataFrame, post: pd.DataFrame) -> pd.DataFrame:
     exact = sizing.copy()
     exact["status"] = "ok"
     cols = ["construction", "n_circuits", "n_active", "error", *AXES, "tables", "lanes", "failure_upper", "status"]
-    both = pd.concat([exact[[c for c in cols if c in exact]], post], ignore_index=True) if not post.empty else exact[cols]
+    both = pd.concat([exact[cols], post], ignore_index=True)  # post: may be empty
     both["order"] = [ORDER.index(c) for c in both["construction"]]
     return both.sort_values(["n_circuits", "error", "order", "n_active"]).drop(columns="order").reset_index(drop=True)
 

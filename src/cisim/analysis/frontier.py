@@ -45,6 +45,11 @@ from .stats import mean_ci
 
 GROUP = ["design", "allocation", "d_model", "redundancy", "n_layers", "n_active"]
 MATCH = ["allocation", "d_model", "redundancy", "n_layers", "n_active"]  # what a ratio to the baseline holds fixed
+
+
+def matching(frame: pd.DataFrame, row, keys=MATCH) -> pd.Series:
+    """Rows of `frame` at the setting of `row`: equal in every column of `keys` (default MATCH)."""
+    return pd.Series(np.logical_and.reduce([frame[k] == row[k] for k in keys]), index=frame.index)
 BASELINE = "baseline"
 EXACT_MARGIN = 1e-2  # below this margin the last working point counts as exact (interpolate r, not log r)
 STATUS_ORDER = {"ok": 0, "lower_bound": 1, "below_range": 2}
@@ -183,7 +188,7 @@ def summarize(seeds: pd.DataFrame) -> pd.DataFrame:
         base_cap.append(float(b["capacity"]))
         base_status.append(str(b["status"]))
         ratio.append(row["capacity"] / b["capacity"] if b["capacity"] > 0 else np.nan)
-        mine = seeds[(seeds["design"] == row["design"]) & np.logical_and.reduce([seeds[c] == row[c] for c in MATCH])]
+        mine = seeds[matching(seeds, row, ["design", *MATCH])]
         paired = [c / base.loc[(*k, s)] for s, c in zip(mine["seed"], mine["capacity"]) if (*k, s) in base.index]
         _, lo, hi = mean_ci(np.array(paired), "t") if len(paired) == len(mine) else (np.nan, np.nan, np.nan)
         ratio_lo.append(lo)

@@ -80,9 +80,7 @@ def dynamic_curves(ds, summary: pd.DataFrame) -> pd.DataFrame:
         T = s["capacity_tested"]
         if not np.isfinite(T):
             continue
-        same = t[(t["d_model"] == s["d_model"]) & (t["n_layers"] == s["n_layers"]) & (t["n_active"] == s["n_active"])
-                 & (t["allocation"] == s["allocation"]) & (t["redundancy"] == s["redundancy"])
-                 & t["kind"].isin(["static", "permutation"]) & (t["layer"] >= 1) & (t["layer"] <= t["n_layers"])]
+        same = t[frontier.matching(t, s) & t["kind"].isin(["static", "permutation"]) & (t["layer"] >= 1) & (t["layer"] <= t["n_layers"])]
         above = sorted(x for x in same["n_circuits"].unique() if x > T)
         for where, Tw in [("capacity", T)] + ([("above", above[0])] if above else []):
             g = same[same["n_circuits"] == Tw].groupby(["kind", "layer"])[CURVE_VARS].agg(["mean", "min", "max"])

@@ -31,6 +31,7 @@ import numpy as np
 from ..circuits import ReLUCircuits
 from . import pingpong
 
+EXACT = pingpong.EXACT  # a decoded output within this of the circuit's forward pass is exact
 CONSTRUCTIONS = ("no_superposition", "pingpong", "named_lanes", "hashed_lanes")
 
 
@@ -92,12 +93,21 @@ class HashedLanes:
 
     def collisions(self, active: np.ndarray) -> np.ndarray:
         """bool (k, bs, z): active circuit active[b, a] shares its lane of table r with another active one."""
-        lanes = self.lane_of[:, active]  # (k, bs, z)
-        return (lanes[..., :, None] == lanes[..., None, :]).sum(-1) > 1
+        return collisions(self.lane_of[:, active])
 
     def failures(self, active: np.ndarray) -> np.ndarray:
         """bool (bs,): some active circuit collides in every table (the decoded answer is wrong)."""
-        return self.collisions(active).all(0).any(-1)
+        return failures(self.lane_of[:, active])
+
+
+def collisions(lanes: np.ndarray) -> np.ndarray:
+    """bool (k, bs, z) from the lanes (k, bs, z) the active circuits occupy in each table: shared with another."""
+    return (lanes[..., :, None] == lanes[..., None, :]).sum(-1) > 1
+
+
+def failures(lanes: np.ndarray) -> np.ndarray:
+    """bool (bs,) from the lanes (k, bs, z): some active circuit collides in every table."""
+    return collisions(lanes).all(0).any(-1)
 
 
 def draw_hashed_lanes(n_circuits: int, n_lanes: int, n_tables: int, rng: np.random.Generator) -> HashedLanes:
@@ -130,8 +140,7 @@ def hash_averaged_failures(n_circuits: int, n_lanes: int, n_tables: int, n_activ
     of T per table, lane = position mod m), which is a uniform active set under a uniformly drawn
     hash. Costs O(n_samples·k·z²), whatever T."""
     lanes = np.stack([random_active_sets(n_circuits, n_active, n_samples, rng) % n_lanes for _ in range(n_tables)])
-    collide = (lanes[..., :, None] == lanes[..., None, :]).sum(-1) > 1  # (k, n, z)
-    return int(collide.all(0).any(-1).sum())
+    return int(failures(lanes).sum())
 
 
 def upper_bound(failed: int, n: int) -> float:

@@ -3,8 +3,9 @@ lanes verified by their exact forward pass, and every construction sized for eac
 
 `verification(conf)`: random ReLU circuits in k = 1, 2, 3 tables of hashed lanes; for sampled
 active sets the decoded outputs are compared with the circuits' own forward pass. Rows per k:
-whether the flag neurons fired exactly at the collisions, the largest error of every sample that
-the combinatorial rule (`HashedLanes.failures`) calls clean, and the failed fraction.
+whether the flag neurons fired exactly at the collisions, the largest error of the samples that
+the combinatorial rule (`HashedLanes.failures`) calls clean and whether all of them are exact
+(within `lanes.EXACT`), the failed fraction and the fraction of samples answered wrongly.
 
 `sizing(conf)`: per construction, z and target per-sample failure probability ε, the cheapest
 network (by dense parameters) that holds T circuits: no superposition, ping-pong (z = 1), named
@@ -45,7 +46,8 @@ def verification(conf: dict) -> pd.DataFrame:
         rows.append({"tables": k, "lanes": m, "n_circuits": T, "n_active": z, "samples": n,
                      "flags_match_collisions": bool(np.array_equal(flags > 0, lanes.collisions(active))),
                      "max_error_clean": float(err[~failed].max()) if (~failed).any() else 0.0,
-                     "failed_fraction": float(failed.mean()), "wrong_fraction": float((err > 1e-5).mean()),
+                     "clean_exact": bool((err[~failed] < L.EXACT).all()),
+                     "failed_fraction": float(failed.mean()), "wrong_fraction": float((err >= L.EXACT).mean()),
                      **L.cost("hashed_lanes", T, d, depth, z, k, m)})
     return pd.DataFrame(rows)
 

@@ -5,6 +5,7 @@ comes from `cisim.analysis.pingpong` and `cisim.analysis.computed`."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..analysis import computed as computed_analysis
@@ -20,21 +21,26 @@ def _interval(x, lo, hi) -> str:
 
 def page(ds, report_cfg: dict, study: str, provenance: dict, active_counts: pd.DataFrame | None = None) -> tuple[str, dict]:
     """(html, numbers): the page and the same content as JSON-able dicts (numbers.json)."""
-    mine, ds = computed_analysis.split(ds)
+    mine, ds = computed_analysis.split(ds)  # the computed grid has its own section
     computed_context, computed_numbers = computed_section(mine, report_cfg) if mine is not None else ({"computed": None}, {})
-    if ds is None:
-        html = render("dynamic.html.j2", title=f"static vs dynamic activity – {study}", provenance=provenance, thresholds=report_cfg,
-                      capacity_table=None, ratios=[], n_within=0, curves_figure=None, routings=None, **computed_context)
-        return html, {"capacity": [], "curves_at_static_capacity": [], **computed_numbers}
+    numbers = {"capacity": [], "curves_at_static_capacity": [], **computed_numbers}
+    context = {"thresholds": report_cfg, "capacity_table": None, "capacity_figure": None, "ratios": [], "n_within": 0,
+               "curves_figure": None, "last_layer": None, "routings": None, "active_counts": None, **computed_context}
+    if ds is not None:
+        static_dynamic(ds, report_cfg, active_counts, context, numbers)
+    html = render("dynamic.html.j2", title=f"static vs dynamic activity – {study}", provenance=provenance, **context)
+    return html, numbers
+
+
+def static_dynamic(ds, report_cfg: dict, active_counts, context: dict, numbers: dict) -> None:
+    """Fill `context` and `numbers` with the static-vs-routed comparison (docs/cross_circuit.md §2)."""
     _, summary = analysis.capacities(ds, report_cfg)
     matched = analysis.matched_capacities(summary)
     records = analysis.capacity_records(matched)
     curves = analysis.dynamic_curves(ds, summary)
     routings = analysis.routing_table(ds)
-    numbers = {"capacity": records, "curves_at_static_capacity": []}
-    context = {"thresholds": report_cfg, "capacity_table": None, "capacity_figure": None, "ratios": records,
-               "n_within": sum(r["ratio_lo"] <= 1.0 <= r["ratio_hi"] for r in records),
-               "curves_figure": None, "last_layer": None, "routings": None, "active_counts": None}
+    numbers["capacity"] = records
+    context.update(ratios=records, n_within=sum(r["ratio_lo"] <= 1.0 <= r["ratio_hi"] for r in records))
     if matched:
         rows = [{"D": st["d_model"], "L": st["n_layers"], "z": st["n_active"],
                  "static T* [95% CI]": frontier.format_capacity(st), "dynamic T* [95% CI]": frontier.format_capacity(dy),
@@ -55,9 +61,6 @@ def page(ds, report_cfg: dict, study: str, provenance: dict, active_counts: pd.D
         if active_counts is not None and not active_counts.empty:
             context["active_counts"] = table(active_counts)
             numbers["active_counts"] = active_counts.to_dict(orient="records")
-    numbers.update(computed_numbers)
-    html = render("dynamic.html.j2", title=f"static vs dynamic activity – {study}", provenance=provenance, **context, **computed_context)
-    return html, numbers
 
 
 def computed_section(ds, report_cfg: dict) -> tuple[dict, dict]:

@@ -40,7 +40,7 @@ def dynamic_capacity(summary: pd.DataFrame, title: str) -> bytes:
 
 def computed_capacity(summary: pd.DataFrame) -> bytes:
     """Capacity T* against z of the computed grid's three designs, one panel per (D, L), with the
-    no-superposition references T₀ = D/4 and D/6 (dotted); bars: 95 % CI over seeds."""
+    no-superposition reference T₀ = D/d of each circuit width (dotted); bars: 95 % CI over seeds."""
     panels = sorted(summary.groupby(["d_model", "n_layers"]).groups)
     colors = {"baseline": style.CB[0], "static": style.CB[2], "computed": style.CB[3]}
     with plt.rc_context(style.RC):
@@ -54,8 +54,9 @@ def computed_capacity(summary: pd.DataFrame) -> bytes:
                 ax.errorbar(g["n_active"].to_numpy(float) + 0.06 * (i - 1), y,
                             yerr=style.errorbars(y, g["capacity_lo"].to_numpy(float), g["capacity_hi"].to_numpy(float)),
                             fmt="o-", color=colors[k], capsize=3, label=label)
-            for d, color in ((4, colors["baseline"]), (6, colors["computed"])):
-                ax.axhline(D / d, color=color, ls=":", lw=1, label=f"no superposition, D/{d}")
+            widths = summary[summary["d_model"] == D].groupby("d_circuit")["kind"].first()  # each width's first design
+            for d, k in widths.items():
+                ax.axhline(D / d, color=colors[k], ls=":", lw=1, label=f"no superposition, D/{d}")
             ax.set(xlabel=style.LABELS["n_active"], ylabel="capacity T*", title=f"D = {D}, L = {L}", yscale="log")
             style.integer_ticks(ax, summary["n_active"])
             ax.legend(fontsize=7)

@@ -101,6 +101,7 @@ def passed_over(dynamics, previous, current, layer: int, n_circuits: int) -> tup
     kids = dynamics.children(layer, cols[on])  # (n, c)
     keys = np.repeat(rows[on].astype(np.int64), kids.shape[1]) * n_circuits + kids.ravel()
     now_rows, now_cols, now_alpha = current[:3]
-    now_on = now_rows[now_alpha > ON_THRESHOLD].astype(np.int64) * n_circuits + now_cols[now_alpha > ON_THRESHOLD]
+    on_now = now_alpha > ON_THRESHOLD
+    now_on = now_rows[on_now].astype(np.int64) * n_circuits + now_cols[on_now]
     keys = np.unique(keys[~np.isin(keys, now_on)])
     return keys // n_circuits, keys % n_circuits
