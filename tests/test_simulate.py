@@ -216,3 +216,47 @@ def test_batches_are_spread_over_the_samples_with_little_padding(tiny_network):
     assert cols(1024, None) == 1024 and cols(100, 300) == 128
     inputs = simulate.sample_inputs(spec.n_circuits, 2, 300, np.random.default_rng(5))
     assert simulate.run(network, circuits, inputs, batch_size=1024, prepared=prepared, dtype=np.float32).batch_size == 384
+
+
+def test_batches_side_by_side_give_the_numbers_of_one_worker(tiny_network):
+    """Workers run whole batches (one BLAS thread each) and merge them in sample order: with the
+    GEMMs on one thread either way, 2 or 3 workers reproduce one worker bit for bit."""
+    from cisim import backend
+
+    spec, circuits, network = tiny_network
+    inputs = simulate.sample_inputs(spec.n_circuits, 2, 1000, np.random.default_rng(4))
+    with backend.one_blas_thread():
+        runs = [simulate.run(network, circuits, inputs, batch_size=128, workers=w) for w in (1, 2, 3)]
+    for other in runs[1:]:
+        for k in runs[0].metrics:
+            np.testing.assert_array_equal(runs[0].metrics[k], other.metrics[k], err_msg=k)
+        np.testing.assert_array_equal(runs[0].x_est, other.x_est)
+    with pytest.raises(ValueError, match="workers=0 is not allowed"):
+        simulate.run(network, circuits, inputs, workers=0)
+    assert backend.cpu_workers("numpy", 4, 3) == 3 and backend.cpu_workers("cupy", 4, 9) == 1
+
+
+def test_numpy_in_place_kernels_equal_the_array_api_ones():
+    """The numpy fast paths (gathers into one buffer, listed cells cleared in place) give the
+    array-API paths' values bit for bit, NaN and inf included, across statistic tiles."""
+    import array_api_compat.numpy as xp
+
+    from cisim.simulate import accumulate, operators
+
+    rng = np.random.default_rng(0)
+    T, bs = accumulate.STAT_TILE + 300, 64
+    channels = [rng.standard_normal((T, bs)).astype(np.float32) for _ in range(5)]  # α̂ and two rotation pairs
+    rows, cols = rng.integers(T, size=200), rng.integers(bs, size=200)
+    channels[0][rows[:3], cols[:3]] = [np.nan, np.inf, 7.0]  # listed cells: must not count
+    channels[2][5, 7] = np.nan  # an unlisted NaN propagates into the maxima
+    inactive = np.ones((T, bs), bool)
+    inactive[rows, cols] = False
+    masked = accumulate.device_statistics(xp, channels, inactive)
+    cleared = accumulate.device_statistics(xp, channels, inactive, (rows, cols))
+    assert masked.keys() == cleared.keys()
+    for k in masked:
+        np.testing.assert_array_equal(masked[k], cleared[k], err_msg=k)
+    source = rng.standard_normal((300, bs)).astype(np.float32)
+    idx = [rng.integers(300, size=T) for _ in range(6)]
+    expected = operators.tiled(xp, T, 100, lambda lo, hi: operators.gather_sum(xp, source, idx, lo, hi))
+    np.testing.assert_array_equal(operators.gathered(xp, source, idx, T, 100), expected)

@@ -56,3 +56,26 @@ def to_numpy(x):
     if hasattr(x, "get") and type(x).__module__.startswith("cupy"):
         return x.get()
     return np.from_dlpack(x)
+
+
+def cpu_workers(name: str, workers: int | None, n_batches: int) -> int:
+    """How many batches of a simulation run side by side: 1 off numpy (a GPU queues its own work)
+    or with a single batch; else `workers`, or (None) as many as the BLAS threads this process
+    was given (OPENBLAS_NUM_THREADS, OMP_NUM_THREADS, …; one under Snakemake's `threads: 1`)."""
+    if workers is not None and workers < 1:
+        raise ValueError(f"workers={workers} is not allowed: need workers >= 1 (or None)")
+    if name != "numpy" or n_batches < 2:
+        return 1
+    if workers is None:
+        from threadpoolctl import threadpool_info
+
+        workers = max([1] + [int(info["num_threads"]) for info in threadpool_info() if info["user_api"] == "blas"])
+    return max(1, min(workers, n_batches))
+
+
+def one_blas_thread():
+    """Context: every BLAS library of the process on one thread (batches run side by side instead;
+    a BLAS call splitting over cores they already use would only wait)."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..construction.layout import block_offsets
-from .operators import GEMM_RATE, ROW_GATHER_RATE, combine, gather_sum, tile_rows, tiled
+from .operators import GEMM_RATE, ROW_GATHER_RATE, combine, gathered, tile_rows
 
 GEMM_BUDGET_BYTES = 256 * 2**20  # read-out matrices above this use the gather strategy
 
@@ -91,13 +91,13 @@ class ChannelReadout:
             for row in self.R:
                 V = combine(blocks, row)
                 if self.strategy == "gather":
-                    acc = tiled(xp, T, tile, lambda lo, hi, V=V: gather_sum(xp, V, self.idx, lo, hi))
+                    acc = gathered(xp, V, self.idx, T, tile)
                 else:
                     acc = xp.matmul(self.mats[0], V)
                 out.append(acc * (1.0 / self.S))
             return out
         if self.strategy == "gather":
-            g = [tiled(xp, T, tile, lambda lo, hi, idx=idx: gather_sum(xp, X, idx, lo, hi)) for idx in self.idx]
+            g = [gathered(xp, X, idx, T, tile) for idx in self.idx]
         else:
             g = [xp.matmul(self.mats[i], self._block(X, i)) for i in range(d)]
         return self.from_gather(g)

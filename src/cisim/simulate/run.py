@@ -23,9 +23,12 @@ comparisons with the published code (docs/reproduction.md).
 from __future__ import annotations
 
 import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
+from array_api_compat import is_numpy_namespace
 
 from .. import backend as backends
 from ..circuits import RotationCircuits
@@ -107,21 +110,29 @@ def prepare(network: Network, circuits: RotationCircuits, dtype=np.float32, forw
     return Prepared(network, dtype, forward, backend, plan, R, channel_readouts, reuse, biases, time.perf_counter() - start)
 
 
+def _relu_bias(xp, Y, b):
+    """ReLU(Y + b); on numpy in place (Y is consumed), with the same values."""
+    if is_numpy_namespace(xp):
+        np.add(Y, b, out=Y)
+        return np.maximum(Y, 0.0, out=Y)
+    return xp.maximum(Y + b, 0.0)
+
+
 def forward_layers(prepared: Prepared, A0, xp):
     """The forward pass of one batch, read out layer by layer (post eqs 5.17, 5.27–5.30).
 
-    A0 : (D, n_cols) embedded input (`embed_input_columns`). Yields (l, X, channels) for circuit
+    A0 : (D, n_cols) embedded input (`embed_input_columns`; consumed: numpy overwrites it). Yields (l, X, channels) for circuit
     layers l = 1..L in order: X (D, n_cols) the activation layer holding circuit layer l, and
     channels [α̂, x̂_0, x̂_1, …] of every circuit, each (T, n_cols), on the backend `xp`.
     """
     network, plan, reuse, biases = prepared.network, prepared.plan, prepared.reuse, prepared.biases
     N = network.n_activation_layers
     circuit_layer = {n: l for l, n in enumerate(network.readouts(), start=1)}
-    X = xp.maximum(xp.asarray(A0) + biases[0], 0.0)
+    X = _relu_bias(xp, xp.asarray(A0), biases[0])
     Y = free = None
     for n in range(1, N + 1):
         if n >= 2:
-            X = xp.maximum(Y + biases[n - 1], 0.0)
+            X = _relu_bias(xp, Y, biases[n - 1])
         read_free = reuse.get(n, False)
         if n <= N - 1:  # W^n X: a structured layer also returns the read-out of X when asked
             op = plan.ops[n - 1]
@@ -144,6 +155,7 @@ def run(
     backend: str = "numpy",
     prepared: Prepared | None = None,
     noise: bool = False,
+    workers: int | None = None,
 ) -> Result:
     """Simulate all `inputs` in batches; return streaming per-layer metrics (`cisim.metrics`).
 
@@ -159,6 +171,10 @@ def run(
     (`noise.KEYS`, `noise.NoiseCorrelation`) to the metrics.
     A design whose dynamics name each circuit's `children` (computed activity) also splits
     false-on into wrong decisions and interference (`accumulate.decision_rates`).
+    `workers` batches run side by side on the numpy backend, each on one BLAS thread (None: as
+    many as the BLAS threads this process was given, `backend.cpu_workers`; with `noise`, one);
+    the batches merge in sample order, so the metrics are those of one worker up to the rounding
+    of the GEMMs (`metrics.AGREEMENT`).
     """
     if batch_size < 1:
         raise ValueError(f"batch_size={batch_size} is not allowed: need batch_size >= 1")
@@ -181,14 +197,17 @@ def run(
     x_true_traj = np.zeros((n_traj, L + 1, 2))
     x_est_traj = np.zeros((n_traj, L + 1, 2))
 
-    with np.errstate(invalid="ignore", over="ignore"):  # non-finite values are counted, not warned
-        for lo in range(0, inputs.n_samples, batch):
+    def one_batch(lo: int) -> tuple[int, list]:
+        """The forward pass and statistics of the batch starting at sample `lo`: (bs, records),
+        the records in the order `StreamingMetrics` must take them (`merge`)."""
+        records = []
+        with np.errstate(invalid="ignore", over="ignore"):  # non-finite values are counted, not warned
             active = inputs.active[lo : lo + batch]
             bs = active.shape[0]
             x0, a0 = initial_states(circuits, inputs.phases[lo : lo + batch])
             truth = true_states(network, circuits, active, a0)
             A0 = embed_input_columns(network, circuits, active, a0, batch, dtype)
-            metrics.add_activity(0, *activity_counts(np, A0, offsets, bs, rectified=False))
+            records.append(("add_activity", 0, *activity_counts(np, A0, offsets, bs, rectified=False)))
             k = max(0, min(n_traj - lo, bs))
             follow = active[:k, 0]
             x_true_traj[lo : lo + k, 0] = x0[:k, 0, :2]  # the first rotation pair
@@ -197,17 +216,17 @@ def run(
             for layer, X, channels in forward_layers(prepared, A0, xp):
                 idx, valid, alpha_t, x_t = listing(truth[layer], bs, batch)
                 if tables is None or network.dynamics is not None:  # static activity: the same circuits at every layer
-                    tables = (xp.asarray(idx), xp.asarray(inactive_mask(truth[layer], batch, T)))
-                stats = device_statistics(xp, channels, tables[1])
+                    tables = (xp.asarray(idx), xp.asarray(inactive_mask(truth[layer], batch, T)), (truth[layer][1], truth[layer][0]))
+                stats = device_statistics(xp, channels, tables[1], tables[2])
                 listed = [backends.to_numpy(xp.take_along_axis(c, tables[0], axis=0))[:, :bs] for c in channels]
                 est = (listed[0], np.stack(listed[1:], -1))
-                metrics.add_layer(layer, T, bs, stats, est, (valid, alpha_t, x_t))
+                records.append(("add_layer", layer, T, bs, stats, est, (valid, alpha_t, x_t)))
                 if decides and layer >= 2:
                     rows, cols = passed_over(network.dynamics, truth[layer - 1], truth[layer], layer, T)
                     read = backends.to_numpy(xp.take(xp.reshape(channels[0], (-1,)), xp.asarray(cols * batch + rows)))
-                    metrics.add_decisions(layer, rows.size, int((read > READ_ON).sum()))
-                metrics.add_activity(layer, *activity_counts(xp, X, offsets, bs))
-                if correlations is not None:
+                    records.append(("add_decisions", layer, rows.size, int((read > READ_ON).sum())))
+                records.append(("add_activity", layer, *activity_counts(xp, X, offsets, bs)))
+                if correlations is not None:  # keeps running sums: only with one worker (`workers`)
                     correlations.add(layer, X, tables[1], bs)
                 if k:
                     x_true_traj[lo : lo + k, layer], follow = trajectory_truth(truth[layer], k, follow, network.dynamics is not None)
@@ -215,9 +234,32 @@ def run(
                     x_est_traj[lo : lo + k, layer] = np.stack(
                         [backends.to_numpy(xp.take(xp.reshape(c, (-1,)), flat)) for c in channels[1:3]], -1
                     )
-            metrics.n_samples += bs
-            if progress is not None:
-                progress(metrics.n_samples, inputs.n_samples)
+        return bs, records
+
+    def merge(done: tuple[int, list]):
+        bs, records = done
+        for name, *args in records:
+            getattr(metrics, name)(*args)
+        metrics.n_samples += bs
+        if progress is not None:
+            progress(metrics.n_samples, inputs.n_samples)
+
+    starts = range(0, inputs.n_samples, batch)
+    n_workers = 1 if correlations is not None else backends.cpu_workers(backend, workers, len(starts))
+    if n_workers == 1:
+        for lo in starts:
+            merge(one_batch(lo))
+    else:
+        # Batches run side by side, each GEMM on one BLAS thread; they merge in sample order, so
+        # the sums are those of one worker (docs/reliability.md).
+        with backends.one_blas_thread(), ThreadPoolExecutor(n_workers) as pool:
+            pending = deque()
+            for lo in starts:
+                pending.append(pool.submit(one_batch, lo))
+                if len(pending) > n_workers:
+                    merge(pending.popleft().result())
+            while pending:
+                merge(pending.popleft().result())
     finalized = metrics.finalize(network.block_sizes)
     if correlations is not None:
         finalized.update(correlations.finalize())
