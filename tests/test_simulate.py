@@ -260,3 +260,7 @@ def test_numpy_in_place_kernels_equal_the_array_api_ones():
     idx = [rng.integers(300, size=T) for _ in range(6)]
     expected = operators.tiled(xp, T, 100, lambda lo, hi: operators.gather_sum(xp, source, idx, lo, hi))
     np.testing.assert_array_equal(operators.gathered(xp, source, idx, T, 100), expected)
+    parts = [(T, lambda lo, hi: source[idx[0][lo:hi]] * 2.0), (0, None), (1, lambda lo, hi: source[:1] - 1.0)]
+    zero = np.zeros((1, bs), np.float32)
+    expected = np.concatenate([operators.tiled(xp, T, 100, parts[0][1]), parts[2][1](0, 1), zero])
+    np.testing.assert_array_equal(operators.stacked(xp, parts, 100, zero), expected)

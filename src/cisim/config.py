@@ -413,15 +413,22 @@ def _workload(p: dict, sim: dict) -> tuple[int, dict, int]:
     return n_weight_layers, samples_per_z(p["n_circuits"], p["n_active"], p["n_samples"], sim["exhaustive_z1"]), d_circuit
 
 
-def check_time(p: dict, cfg: dict) -> None:
-    """Refuse a point whose simulation (every seed and z) is estimated to need more than
-    `sim.max_point_hours` on one core (`simulate.estimated_seconds`), naming the sample count."""
+def point_seconds(p: dict, cfg: dict) -> float:
+    """Estimated one-core seconds of a point's simulation, every seed and z (`simulate.estimated_seconds`):
+    what `check_time` refuses by, and the order the workflow starts simulations in (longest first)."""
     from .simulate import estimated_seconds
 
-    sim, g = cfg["sim"], f"sweep.grids.{p['grid']}"
+    sim = cfg["sim"]
     n_weight_layers, inputs, d_circuit = _workload(p, sim)
-    seconds = len(sim["seeds"]) * estimated_seconds(p["d_model"], p["n_circuits"], n_weight_layers, p["redundancy"],
-                                                    sum(inputs.values()), sim["dtype"], sim["forward"], d_circuit)
+    return len(sim["seeds"]) * estimated_seconds(p["d_model"], p["n_circuits"], n_weight_layers, p["redundancy"],
+                                                 sum(inputs.values()), sim["dtype"], sim["forward"], d_circuit)
+
+
+def check_time(p: dict, cfg: dict) -> None:
+    """Refuse a point whose simulation (every seed and z) is estimated to need more than
+    `sim.max_point_hours` on one core (`point_seconds`), naming the sample count."""
+    sim, g = cfg["sim"], f"sweep.grids.{p['grid']}"
+    seconds = point_seconds(p, cfg)
     if seconds <= sim["max_point_hours"] * 3600:
         return
     key = f"{g}.n_samples" if cfg["sweep"]["grids"][p["grid"]]["n_samples"] is not None else "sim.n_samples"

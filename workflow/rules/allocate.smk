@@ -5,6 +5,7 @@ rule allocate:
         f"{DATA}/allocations/{{alloc}}.nc",
     params:
         cfg=allocation_params,
+    priority: allocate_priority
     conda:
         CONDA_ENV
     log:

@@ -57,5 +57,25 @@ def simulate_params(wildcards):
     return cisim_config.to_json({"point": p, "sim": CFG["sim"], "backend": CFG["backend"], "seeds": CFG["sim"]["seeds"]})
 
 
+# Longest first: a job's priority is its point's estimated seconds (cisim.config.point_seconds), an
+# allocation's that of the costliest point it feeds, so the slowest simulation starts at once
+# instead of finishing alone at the end while the other cores idle.
+POINT_SECONDS = {label: cisim_config.point_seconds(p, CFG) for label, p in POINTS.items()}
+
+
+def simulate_priority(wildcards):
+    return int(POINT_SECONDS[wildcards.point])
+
+
+ALLOCATION_SECONDS = {}
+for _label, _p in POINTS.items():
+    _alloc = allocation_label(_p)
+    ALLOCATION_SECONDS[_alloc] = max(ALLOCATION_SECONDS.get(_alloc, 0.0), POINT_SECONDS[_label])
+
+
+def allocate_priority(wildcards):
+    return int(ALLOCATION_SECONDS[wildcards.alloc])
+
+
 def uses_gpu():
     return 0 if CFG["backend"]["name"] == "numpy" else 1

@@ -16,6 +16,7 @@ rule simulate:
         gpu=uses_gpu(),
         mem_mb=2000,
         runtime=60,
+    priority: simulate_priority
     conda:
         CONDA_ENV
     log:
