@@ -85,3 +85,16 @@ def test_a_study_runs_in_stages_with_the_same_point_labels():
     assert {config.point_label(p) for p in staged} == {l for l, p in full.items() if p["d_model"] <= 16384 and p["n_layers"] <= 4}
     with pytest.raises(config.ConfigError, match=r"^sweep\.max_d_model=512 is not allowed: .*none left in"):
         config.compose("asymptotics", ["sweep.max_d_model=512"])
+
+
+def test_the_workflow_starts_the_costliest_simulation_first():
+    """`point_seconds` is each simulate job's priority: in the paper study the main network
+    (55,700 samples per z, five layers) outweighs every (D, T) grid point, and the estimate grows
+    with the seeds and samples it covers."""
+    cfg = config.compose("paper")
+    seconds = {config.point_label(p): config.point_seconds(p, cfg) for p in config.expand_points(cfg)}
+    first = max(seconds, key=seconds.get)
+    assert first.startswith("main-") and seconds[first] > 2 * sorted(seconds.values())[-2]
+    more = config.compose("paper", ["sim.seeds=[0,1,2,3,4,5]"])
+    p = next(p for p in config.expand_points(more) if config.point_label(p) == first)
+    assert config.point_seconds(p, more) == pytest.approx(2 * seconds[first])
