@@ -167,6 +167,17 @@ def test_asymptotics_tiny_study_shows_the_best_s_and_the_gain(tmp_path):
     assert "S = best of 4, 6" in page and "S = 4: " in page and "S = 6: " in page
     assert "gain T*/T₀ over no superposition at D = " in page and "per doubling of D" in page
     assert differences("asymptotics_tiny", tmp_path) == []  # the same numbers as recorded (tests/twins.py)
+    # the run files alone give the page's best S and T* (`python -m cisim.jobs.frontier`, for partial stages)
+    import pandas as pd
+
+    from cisim.jobs import frontier
+
+    best = pd.read_csv(tmp_path / "reports/asymptotics_tiny/scaling/best_s.csv")
+    lines = frontier.rows(sorted(str(p) for p in (tmp_path / "data/asymptotics_tiny/runs").glob("*.nc")), "asymptotics_tiny", [])
+    assert len(lines) == 1 + len(best)
+    for _, r in best[best["status"] == "ok"].iterrows():
+        head = f"L = {r['n_layers']}, z = {r['n_active']}, D = {r['d_model']}: best S = {int(r['redundancy'])} "
+        assert any(line.startswith(head) and f"T* = {r['capacity']:,.0f} [" in line for line in lines), (head, lines)
 
 
 def test_best_s_picks_the_largest_capacity_per_width_and_keeps_one_s_unchanged():
