@@ -3,8 +3,11 @@
 Default: D = 65,536 (n = 16,384 positions per block), T = 1,000,000 circuits (T(d/D)² = 0.0037),
 S = 6, transversal allocation, L = 4, z = 2, 128 samples. The dense weights would need
 3 × 65,536² × 4 bytes = 48 GiB; the factored form never allocates D². Prints the time and peak
-memory of every stage and the per-layer metrics. Usage:
-    .venv/bin/python benchmarks/wide.py [--d-model 65536] [--n-circuits 1000000] [--layers 4] [--samples 128]
+memory of every stage and the per-layer metrics. With --threads k (default 2, the machines' cores)
+the weight layers are built and indexed side by side and the samples run as k batches side by
+side, each on one BLAS thread (`cisim.backend.side_by_side`, `simulate.run`); --threads 1 is the
+one-core figure. Usage:
+    .venv/bin/python benchmarks/wide.py [--d-model 65536] [--n-circuits 1000000] [--layers 4] [--samples 128] [--threads 2]
 """
 
 import argparse
@@ -16,7 +19,7 @@ parser.add_argument("--n-circuits", type=int, default=1_000_000)
 parser.add_argument("--layers", type=int, default=4)
 parser.add_argument("--z", type=int, default=2)
 parser.add_argument("--samples", type=int, default=128)
-parser.add_argument("--threads", type=int, default=1)
+parser.add_argument("--threads", type=int, default=2)
 args = parser.parse_args()
 for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[var] = str(args.threads)
@@ -29,7 +32,7 @@ from cisim import allocation, construction, simulate  # noqa: E402
 from machine import describe, load_average, peak_rss_mb  # noqa: E402
 
 D, T, L = args.d_model, args.n_circuits, args.layers
-print(f"machine: {describe()}; load average {load_average()}")
+print(f"machine: {describe()}; load average {load_average()}; {args.threads} thread(s)")
 print(f"D = {D}, T = {T:,}, S = 6, L = {L}, z = {args.z}, T(d/D)² = {T * (4 / D) ** 2:.5f}; "
       f"transversal capacity {allocation.capacity('transversal', D // 4, 6):,}")
 print(f"dense weights would need {(L - 1) * D * D * 4 / 2**30:.1f} GiB in float32")
@@ -46,7 +49,7 @@ print(f"prepare (index tables): {prepared.seconds:.1f} s, peak {peak_rss_mb():.0
 work = prepared.plan.ops[0].work()
 print(f"per sample and layer: {work['gathers']:,} gathered elements, {work['elements']:,} other operations", flush=True)
 inputs = simulate.sample_inputs(T, args.z, args.samples, np.random.default_rng(0))
-r = simulate.run(network, circuits, inputs, batch_size=128, prepared=prepared)
+r = simulate.run(network, circuits, inputs, batch_size=-(-args.samples // args.threads), prepared=prepared)  # one batch per thread
 print(f"simulate: {args.samples} samples × {L} layers in {r.seconds:.1f} s = {r.seconds / args.samples / L * 1e3:.1f} ms per sample·layer; "
       f"forward {r.forward}, batch {r.batch_size}")
 m = r.metrics

@@ -236,6 +236,38 @@ def test_batches_side_by_side_give_the_numbers_of_one_worker(tiny_network):
     assert backend.cpu_workers("numpy", 4, 3) == 3 and backend.cpu_workers("cupy", 4, 9) == 1
 
 
+def test_weight_layers_built_side_by_side_equal_those_built_one_by_one():
+    """With two BLAS threads the layers are built and indexed in two threads (`backend.side_by_side`):
+    the same χ, index tables and forward pass as one thread, bit for bit, and in layer order."""
+    import threading
+
+    from threadpoolctl import threadpool_limits
+
+    from cisim import backend
+
+    spec = tiny_spec(n_layers=5)
+    built = {}
+    for threads in (1, 2):
+        with threadpool_limits(limits=threads, user_api="blas"):
+            circuits, network = construction.build(spec, seed=3)
+            prepared = simulate.prepare(network, circuits, np.float32, "structured")
+            inputs = simulate.sample_inputs(spec.n_circuits, 2, 200, np.random.default_rng(1))
+            built[threads] = network, prepared, simulate.run(network, circuits, inputs, dtype=np.float32, forward="structured",
+                                                               prepared=prepared, workers=1)
+    (n1, p1, r1), (n2, p2, r2) = built[1], built[2]
+    np.testing.assert_array_equal(n1.chi, n2.chi)
+    for op1, op2 in zip(p1.plan.ops, p2.plan.ops):
+        assert [m["blocks"] for m in op1.means] == [m["blocks"] for m in op2.means]
+        for m1, m2 in zip(op1.means, op2.means):
+            for t1, t2 in zip(m1["table"], m2["table"]):
+                np.testing.assert_array_equal(t1, t2)
+    for k in r1.metrics:
+        np.testing.assert_array_equal(r1.metrics[k], r2.metrics[k], err_msg=k)
+    both = threading.Barrier(2, timeout=30)  # passes only if items 0 and 1 run at the same time
+    order = backend.side_by_side(lambda k: (k < 2 and both.wait(), k)[1], range(5), workers=2)
+    assert order == list(range(5))
+
+
 def test_numpy_in_place_kernels_equal_the_array_api_ones():
     """The numpy fast paths (gathers into one buffer, listed cells cleared in place) give the
     array-API paths' values bit for bit, NaN and inf included, across statistic tiles."""

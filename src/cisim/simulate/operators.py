@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 from array_api_compat import is_numpy_namespace
 
+from ..backend import side_by_side
 from ..construction.capped import StructuredLayer, pair_counts
 from ..construction.layout import block_offsets
 
@@ -384,7 +385,16 @@ class StructuredOperator:
 
 
 def analyse(layer: StructuredLayer, readout_rows=None) -> dict:
-    """What a StructuredOperator needs, without building index tables (also the cost model's input)."""
+    """What a StructuredOperator needs, without building index tables (also the cost model's input).
+    Kept on the layer per read-out matrix: the plan's cost model and the operator ask for it once each."""
+    key = None if readout_rows is None else np.asarray(readout_rows, dtype=np.float64).tobytes()
+    cache = layer.__dict__.setdefault("_analysed", {})
+    if key not in cache:
+        cache[key] = _analyse(layer, readout_rows)
+    return cache[key]
+
+
+def _analyse(layer: StructuredLayer, readout_rows=None) -> dict:
     T, d, S = layer.pos_out.shape
     offsets = block_offsets(layer.block_sizes)
     local_in = layer.pos_in - offsets[:-1][None, :, None]
@@ -498,8 +508,8 @@ def choose(weights, dtype, forward: str = "auto", readout_rows=None, n_samples: 
     items = layer_items(weights)
     if forward not in FORWARD_CHOICES:
         raise ValueError(f"sim.forward={forward!r} is not allowed: one of {', '.join(FORWARD_CHOICES)}")
-    costs = [layer_costs(item, dtype, readout_rows) if forward == "auto" or not isinstance(item, StructuredLayer)
-             else {DENSE: None, STRUCTURED: 0.0, "dense_bytes": 0} for item in items]
+    costs = side_by_side(lambda item: layer_costs(item, dtype, readout_rows) if forward == "auto" or not isinstance(item, StructuredLayer)
+                         else {DENSE: None, STRUCTURED: 0.0, "dense_bytes": 0}, items)
     dense_total = sum(c["dense_bytes"] for c in costs)
     paths, reasons = [], []
     for item, c in zip(items, costs):
@@ -533,7 +543,8 @@ def plan(weights, dtype, xp, forward: str = "auto", readout_rows: np.ndarray | N
     `n_samples`: the samples the plan will run, if known (`choose`)."""
     items = layer_items(weights)
     paths, reasons = choose(items, dtype, forward, readout_rows, n_samples)
-    ops = []
-    for item, path in zip(items, paths):
-        ops.append(StructuredOperator(item, dtype, xp, readout_rows) if path == STRUCTURED else DenseOperator(item, dtype, xp))
+    # structured operators (index tables) side by side; dense ones one at a time (each holds a D² matrix)
+    structured = [k for k, path in enumerate(paths) if path == STRUCTURED]
+    built = dict(zip(structured, side_by_side(lambda k: StructuredOperator(items[k], dtype, xp, readout_rows), structured)))
+    ops = [built[k] if k in built else DenseOperator(item, dtype, xp) for k, item in enumerate(items)]
     return Plan(ops, paths, reasons)
