@@ -77,14 +77,18 @@ def test_report_criteria_are_the_analysis_criteria_and_default_to_today_s_two():
 
 def test_a_study_runs_in_stages_with_the_same_point_labels():
     """sweep.max_d_model / max_layers drop the costlier points and keep every other point's label
-    (so a later full run reuses what a staged run produced); a bound that empties a grid is refused."""
+    (so a later full run reuses what a staged run produced); grids wholly beyond the bound drop out,
+    but a bound that empties a grid the report reads by name (or every grid) is refused."""
     full = {config.point_label(p): p for p in config.expand_points(config.compose("asymptotics"))}
     staged = config.expand_points(config.compose("asymptotics", ["sweep.max_d_model=16384", "sweep.max_layers=4"]))
     assert 0 < len(staged) < len(full)
     assert all(p["d_model"] <= 16384 and p["n_layers"] <= 4 for p in staged)
     assert {config.point_label(p) for p in staged} == {l for l, p in full.items() if p["d_model"] <= 16384 and p["n_layers"] <= 4}
-    with pytest.raises(config.ConfigError, match=r"^sweep\.max_d_model=512 is not allowed: .*none left in"):
+    assert {p["grid"] for p in staged} == {g for g in {p["grid"] for p in full.values()} if not g.endswith("_wide")}
+    with pytest.raises(config.ConfigError, match=r"^sweep\.max_d_model=512 is not allowed: .*none left in .*'s6'"):
         config.compose("asymptotics", ["sweep.max_d_model=512"])
+    with pytest.raises(config.ConfigError, match=r"^sweep\.max_layers=1 is not allowed: .*none left in"):
+        config.compose("asymptotics_tiny", ["sweep.max_layers=1"])
 
 
 def test_the_workflow_starts_the_costliest_simulation_first():
