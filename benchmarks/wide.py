@@ -29,10 +29,11 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 from cisim import allocation, construction, simulate  # noqa: E402
-from machine import describe, load_average, peak_rss_mb  # noqa: E402
+from machine import describe, load_average, matmul_gflops, peak_rss_mb  # noqa: E402
 
 D, T, L = args.d_model, args.n_circuits, args.layers
-print(f"machine: {describe()}; load average {load_average()}; {args.threads} thread(s)")
+print(f"machine: {describe()}; load average {load_average()}; {args.threads} thread(s); "
+      f"float32 matmul {matmul_gflops():.0f} GFLOP/s")
 print(f"D = {D}, T = {T:,}, S = 6, L = {L}, z = {args.z}, T(d/D)² = {T * (4 / D) ** 2:.5f}; "
       f"transversal capacity {allocation.capacity('transversal', D // 4, 6):,}")
 print(f"dense weights would need {(L - 1) * D * D * 4 / 2**30:.1f} GiB in float32")
