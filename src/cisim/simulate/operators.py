@@ -27,7 +27,10 @@ weights do not fit `DENSE_BUDGET_BYTES`, or the caller forces a path.
 
 from __future__ import annotations
 
+import contextvars
 import os
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -155,22 +158,63 @@ def gather_sum(xp, source, idx_list, lo: int, hi: int):
     return acc
 
 
+# Row tiles of one batch split over threads (`row_threads`); unset: one thread. A context variable,
+# so the worker threads of batches run side by side (`run`) never split again.
+_ROW_POOL = contextvars.ContextVar("cisim_row_pool", default=None)
+
+
+@contextmanager
+def row_threads(n: int):
+    """Context: the numpy tile loops of this thread's structured layers and read-outs (`gathered`,
+    `stacked`) split their row tiles over `n` threads, for one batch on several cores (take and
+    the elementwise sums release the GIL). Every row is computed as on one thread, so the results
+    are the same bits; n < 2 changes nothing."""
+    if n < 2:
+        yield
+        return
+    with ThreadPoolExecutor(n) as pool:
+        token = _ROW_POOL.set((pool, n))
+        try:
+            yield
+        finally:
+            _ROW_POOL.reset(token)
+
+
+def over_tiles(n_rows: int, tile: int, work) -> None:
+    """work(start, stop) on contiguous runs of whole tiles covering [0, n_rows): one run, or one per
+    thread of `row_threads` (each run starts on a tile boundary, so the tiles are the same)."""
+    pooled = _ROW_POOL.get()
+    n_tiles = -(-n_rows // tile)
+    if pooled is None or n_tiles < 2:
+        work(0, n_rows)
+        return
+    pool, n = pooled
+    bounds = [min(n_rows, (n_tiles * k // n) * tile) for k in range(n + 1)]
+    for f in [pool.submit(work, lo, hi) for lo, hi in zip(bounds, bounds[1:]) if hi > lo]:
+        f.result()
+
+
 def gathered(xp, source, idx_list, n_rows: int, tile: int):
     """Σ_k source[idx_list[k]] (rows), (n_rows, batch), summed in list order, tile by tile of
     `tile` rows. On numpy every take writes into the output or into one reused tile buffer (no
-    fresh arrays per tile, no concat); the sums are bit-identical to `gather_sum` over `tiled`."""
+    fresh arrays per tile, no concat), and the tiles may run on several threads (`row_threads`);
+    the sums are bit-identical to `gather_sum` over `tiled`."""
     if not is_numpy_namespace(xp):
         return tiled(xp, n_rows, tile, lambda lo, hi: gather_sum(xp, source, idx_list, lo, hi))
     out = np.empty((n_rows, *source.shape[1:]), dtype=source.dtype)
-    buffer = np.empty((min(tile, n_rows), *source.shape[1:]), dtype=source.dtype) if len(idx_list) > 1 else None
-    for lo in range(0, n_rows, tile):
-        hi = min(lo + tile, n_rows)
-        acc = out[lo:hi]
-        np.take(source, idx_list[0][lo:hi], axis=0, out=acc, mode="clip")  # "raise" would buffer `out`
-        for idx in idx_list[1:]:
-            part = buffer[: hi - lo]
-            np.take(source, idx[lo:hi], axis=0, out=part, mode="clip")
-            acc += part
+
+    def rows(start: int, stop: int) -> None:
+        buffer = np.empty((min(tile, stop - start), *source.shape[1:]), dtype=source.dtype) if len(idx_list) > 1 else None
+        for lo in range(start, stop, tile):
+            hi = min(lo + tile, stop)
+            acc = out[lo:hi]
+            np.take(source, idx_list[0][lo:hi], axis=0, out=acc, mode="clip")  # "raise" would buffer `out`
+            for idx in idx_list[1:]:
+                part = buffer[: hi - lo]
+                np.take(source, idx[lo:hi], axis=0, out=part, mode="clip")
+                acc += part
+
+    over_tiles(n_rows, tile, rows)
     return out
 
 
@@ -190,9 +234,12 @@ def stacked(xp, parts, tile: int, zero):
     out = np.empty((sum(n for n, _ in parts) + 1, *zero.shape[1:]), dtype=zero.dtype)
     at = 0
     for n, f in parts:
-        for lo in range(0, n, tile):
-            hi = min(lo + tile, n)
-            out[at + lo : at + hi] = f(lo, hi)
+        def rows(start: int, stop: int, at=at, f=f) -> None:
+            for lo in range(start, stop, tile):
+                hi = min(lo + tile, stop)
+                out[at + lo : at + hi] = f(lo, hi)
+
+        over_tiles(n, tile, rows)
         at += n
     out[at:] = zero
     return out
@@ -323,9 +370,12 @@ class StructuredOperator:
         return out
 
     def channels(self, gathered) -> list | None:
-        """The input layer's read-out channels from `gather`'s output (None without a read-out basis)."""
+        """The input layer's read-out channels from `gather`'s output (None without a read-out basis);
+        on numpy the sums are scaled in place."""
         if not self.n_channels:
             return None
+        if is_numpy_namespace(self.xp):  # in place: `apply` has used the sums already
+            return [np.multiply(gathered[c], 1.0 / self.S, out=gathered[c]) for c in range(self.n_channels)]
         return [gathered[c] * (1.0 / self.S) for c in range(self.n_channels)]
 
     def apply(self, X, want_channels: bool = False):

@@ -94,7 +94,7 @@ class ChannelReadout:
                     acc = gathered(xp, V, self.idx, T, tile)
                 else:
                     acc = xp.matmul(self.mats[0], V)
-                out.append(acc * (1.0 / self.S))
+                out.append(np.multiply(acc, 1.0 / self.S, out=acc) if isinstance(acc, np.ndarray) else acc * (1.0 / self.S))
             return out
         if self.strategy == "gather":
             g = [gathered(xp, X, idx, T, tile) for idx in self.idx]

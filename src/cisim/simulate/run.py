@@ -247,8 +247,10 @@ def run(
     starts = range(0, inputs.n_samples, batch)
     n_workers = 1 if correlations is not None else backends.cpu_workers(backend, workers, len(starts))
     if n_workers == 1:
-        for lo in starts:
-            merge(one_batch(lo))
+        # one batch at a time (a single batch, or running sums): its row tiles use the threads instead
+        with operators.row_threads(backends.cpu_workers(backend, workers, 64)):
+            for lo in starts:
+                merge(one_batch(lo))
     else:
         # Batches run side by side, each GEMM on one BLAS thread; they merge in sample order, so
         # the sums are those of one worker (docs/reliability.md).
