@@ -4,9 +4,9 @@ Default: D = 65,536 (n = 16,384 positions per block), T = 1,000,000 circuits (T(
 S = 6, transversal allocation, L = 4, z = 2, 128 samples. The dense weights would need
 3 × 65,536² × 4 bytes = 48 GiB; the factored form never allocates D². Prints the time and peak
 memory of every stage and the per-layer metrics. With --threads k (default 2, the machines' cores)
-the weight layers are built and indexed side by side and the samples run as k batches side by
-side, each on one BLAS thread (`cisim.backend.side_by_side`, `simulate.run`); --threads 1 is the
-one-core figure. Usage:
+the weight layers are indexed side by side (`cisim.backend.side_by_side`) and the batch's row tiles
+are split over the k threads (`operators.row_threads`; 128 samples are one batch); --threads 1 is
+the one-core figure. Usage:
     .venv/bin/python benchmarks/wide.py [--d-model 65536] [--n-circuits 1000000] [--layers 4] [--samples 128] [--threads 2]
 """
 
@@ -50,7 +50,7 @@ print(f"prepare (index tables): {prepared.seconds:.1f} s, peak {peak_rss_mb():.0
 work = prepared.plan.ops[0].work()
 print(f"per sample and layer: {work['gathers']:,} gathered elements, {work['elements']:,} other operations", flush=True)
 inputs = simulate.sample_inputs(T, args.z, args.samples, np.random.default_rng(0))
-r = simulate.run(network, circuits, inputs, batch_size=-(-args.samples // args.threads), prepared=prepared)  # one batch per thread
+r = simulate.run(network, circuits, inputs, batch_size=128, prepared=prepared)
 print(f"simulate: {args.samples} samples × {L} layers in {r.seconds:.1f} s = {r.seconds / args.samples / L * 1e3:.1f} ms per sample·layer; "
       f"forward {r.forward}, batch {r.batch_size}")
 m = r.metrics

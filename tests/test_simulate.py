@@ -236,9 +236,9 @@ def test_batches_side_by_side_give_the_numbers_of_one_worker(tiny_network):
     assert backend.cpu_workers("numpy", 4, 3) == 3 and backend.cpu_workers("cupy", 4, 9) == 1
 
 
-def test_weight_layers_built_side_by_side_equal_those_built_one_by_one():
-    """With two BLAS threads the layers are built and indexed in two threads (`backend.side_by_side`):
-    the same χ, index tables and forward pass as one thread, bit for bit, and in layer order."""
+def test_weight_layers_indexed_side_by_side_equal_those_indexed_one_by_one():
+    """With two BLAS threads the structured layers' index tables are built in two threads
+    (`backend.side_by_side`): the same tables and forward pass as one thread, bit for bit, in layer order."""
     import threading
 
     from threadpoolctl import threadpool_limits

@@ -65,8 +65,12 @@ def pair_counts(pos_out: np.ndarray, pos_in: np.ndarray, n_in: int) -> tuple[np.
     unique pair codes n·n_in + m (int64) and their multiplicities (int64): C^{ij} is 1 exactly on
     them. Memory O(T·S_out·S_in), never O(n_out·n_in).
     """
-    codes = (pos_out[:, :, None].astype(np.int64) * n_in + pos_in[:, None, :]).ravel()
-    return np.unique(codes, return_counts=True)
+    # codes that fit 32 bits are sorted as such: half the bytes, about half the time of np.unique
+    narrow = pos_out.size == 0 or (int(pos_out.max()) + 1) * n_in <= 2**32
+    kind = np.uint32 if narrow else np.int64
+    codes = (pos_out[:, :, None].astype(kind) * kind(n_in) + pos_in[:, None, :].astype(kind)).ravel()
+    unique, counts = np.unique(codes, return_counts=True)
+    return unique.astype(np.int64), counts.astype(np.int64)
 
 
 def published_interactions(pos_out: np.ndarray, pos_in: np.ndarray, n_in: int, codes: np.ndarray | None = None) -> tuple[int, int]:

@@ -18,7 +18,6 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from ..backend import side_by_side
 from ..circuits import RotationCircuits
 from .capped import StructuredLayer, check_chi_convention, structured_weights
 
@@ -221,11 +220,10 @@ def assemble(
     chi_scale multiplies χ; chi_convention ("post" or "published") picks the circuit pairs χ
     balances (`cisim.construction.capped`, docs/reproduction.md).
     """
-    # the layers are independent: built side by side when the process has several cores' threads
-    built = side_by_side(
-        lambda l: structured_weights(circuits.mean_w, circuits.diff_w, positions[l], positions[l - 1], block_sizes, chi_scale, chi_convention),
-        range(1, positions.shape[0]),
-    )
+    built = [
+        structured_weights(circuits.mean_w, circuits.diff_w, positions[l], positions[l - 1], block_sizes, chi_scale, chi_convention)
+        for l in range(1, positions.shape[0])
+    ]
     d = circuits.d_circuit
     chi = np.stack([layer.chi for layer in built]) if built else np.zeros((0, d, d))
     bias = np.repeat(circuits.bias, block_sizes)

@@ -141,6 +141,7 @@ def forward_layers(prepared: Prepared, A0, xp):
             continue
         layer = circuit_layer[n]
         yield layer, X, (free if read_free else prepared.channel_readouts[layer - 1](X))
+        free = None  # the consumer has had the channels: not kept while the next layer is computed
 
 
 def run(
@@ -234,6 +235,7 @@ def run(
                     x_est_traj[lo : lo + k, layer] = np.stack(
                         [backends.to_numpy(xp.take(xp.reshape(c, (-1,)), flat)) for c in channels[1:3]], -1
                     )
+                channels = stats = None  # (T, batch) each: let them go before the next layer's gathers
         return bs, records
 
     def merge(done: tuple[int, list]):
