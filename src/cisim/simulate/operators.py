@@ -595,6 +595,7 @@ def plan(weights, dtype, xp, forward: str = "auto", readout_rows: np.ndarray | N
     paths, reasons = choose(items, dtype, forward, readout_rows, n_samples)
     # structured operators (index tables) side by side; dense ones one at a time (each holds a D² matrix)
     structured = [k for k, path in enumerate(paths) if path == STRUCTURED]
-    built = dict(zip(structured, side_by_side(lambda k: StructuredOperator(items[k], dtype, xp, readout_rows), structured)))
+    build = lambda k: StructuredOperator(items[k], dtype, xp, readout_rows)  # noqa: E731
+    built = dict(zip(structured, side_by_side(build, structured, None if is_numpy_namespace(xp) else 1)))
     ops = [built[k] if k in built else DenseOperator(item, dtype, xp) for k, item in enumerate(items)]
     return Plan(ops, paths, reasons)
