@@ -110,6 +110,18 @@ def prepare(network: Network, circuits: RotationCircuits, dtype=np.float32, forw
     return Prepared(network, dtype, forward, backend, plan, R, channel_readouts, reuse, biases, time.perf_counter() - start)
 
 
+# A layer's (T, batch) read-out arrays at least this large are let go before the next layer is
+# computed (at D = 65,536, T = 10⁶ that lowers the peak from 7.7 to 6.2 GB); smaller ones are kept
+# until replaced, which lets the allocator reuse them (releasing them early cost the post's
+# network 6 % of its wall time, in system time: docs/benchmarks.md § 7f).
+RELEASE_BYTES = 64 * 2**20
+
+
+def releases(prepared: Prepared, batch: int) -> bool:
+    """Whether a batch's per-layer channels are large enough to release early (RELEASE_BYTES)."""
+    return prepared.network.n_circuits * batch * prepared.dtype.itemsize >= RELEASE_BYTES
+
+
 def _relu_bias(xp, Y, b):
     """ReLU(Y + b); on numpy in place (Y is consumed), with the same values."""
     if is_numpy_namespace(xp):
@@ -128,6 +140,7 @@ def forward_layers(prepared: Prepared, A0, xp):
     network, plan, reuse, biases = prepared.network, prepared.plan, prepared.reuse, prepared.biases
     N = network.n_activation_layers
     circuit_layer = {n: l for l, n in enumerate(network.readouts(), start=1)}
+    release = releases(prepared, int(A0.shape[1]))
     X = _relu_bias(xp, xp.asarray(A0), biases[0])
     Y = free = None
     for n in range(1, N + 1):
@@ -141,7 +154,8 @@ def forward_layers(prepared: Prepared, A0, xp):
             continue
         layer = circuit_layer[n]
         yield layer, X, (free if read_free else prepared.channel_readouts[layer - 1](X))
-        free = None  # the consumer has had the channels: not kept while the next layer is computed
+        if release:  # the consumer has had the channels: not kept while the next layer is computed
+            free = None
 
 
 def run(
@@ -214,6 +228,7 @@ def run(
             x_true_traj[lo : lo + k, 0] = x0[:k, 0, :2]  # the first rotation pair
             x_est_traj[lo : lo + k, 0] = x0[:k, 0, :2]
             tables = None
+            release = releases(prepared, batch)
             for layer, X, channels in forward_layers(prepared, A0, xp):
                 idx, valid, alpha_t, x_t = listing(truth[layer], bs, batch)
                 if tables is None or network.dynamics is not None:  # static activity: the same circuits at every layer
@@ -235,7 +250,8 @@ def run(
                     x_est_traj[lo : lo + k, layer] = np.stack(
                         [backends.to_numpy(xp.take(xp.reshape(c, (-1,)), flat)) for c in channels[1:3]], -1
                     )
-                channels = stats = None  # (T, batch) each: let them go before the next layer's gathers
+                if release:  # (T, batch) each: let them go before the next layer's gathers
+                    channels = stats = None
         return bs, records
 
     def merge(done: tuple[int, list]):
