@@ -58,19 +58,26 @@ def to_numpy(x):
     return np.from_dlpack(x)
 
 
-def cpu_workers(name: str, workers: int | None, n_batches: int) -> int:
-    """How many batches of a simulation run side by side: 1 off numpy (a GPU queues its own work)
-    or with a single batch; else `workers`, or (None) as many as the BLAS threads this process
-    was given (OPENBLAS_NUM_THREADS, OMP_NUM_THREADS, …; one under Snakemake's `threads: 1`)."""
+def cpu_threads(name: str, workers: int | None) -> int:
+    """The CPU threads a simulation may use: 1 off numpy (a GPU queues its own work); else
+    `workers`, or (None) as many as the BLAS threads this process was given (OPENBLAS_NUM_THREADS,
+    OMP_NUM_THREADS, …; one under Snakemake's `threads: 1`)."""
     if workers is not None and workers < 1:
         raise ValueError(f"workers={workers} is not allowed: need workers >= 1 (or None)")
-    if name != "numpy" or n_batches < 2:
+    if name != "numpy":
         return 1
     if workers is None:
         from threadpoolctl import threadpool_info
 
         workers = max([1] + [int(info["num_threads"]) for info in threadpool_info() if info["user_api"] == "blas"])
-    return max(1, min(workers, n_batches))
+    return max(1, workers)
+
+
+def cpu_workers(name: str, workers: int | None, n_batches: int) -> int:
+    """How many of `n_batches` batches (or other independent items) run side by side: the
+    `cpu_threads`, at most one per item."""
+    threads = cpu_threads(name, workers)
+    return 1 if n_batches < 2 else min(threads, n_batches)
 
 
 def one_blas_thread():

@@ -14,6 +14,7 @@ layers' (`operators`), so that a structured layer's gather and this read-out are
 from __future__ import annotations
 
 import numpy as np
+from array_api_compat import is_numpy_namespace
 
 from ..construction.layout import block_offsets
 from .operators import GEMM_RATE, ROW_GATHER_RATE, combine, gathered, tile_rows
@@ -94,7 +95,7 @@ class ChannelReadout:
                     acc = gathered(xp, V, self.idx, T, tile)
                 else:
                     acc = xp.matmul(self.mats[0], V)
-                out.append(np.multiply(acc, 1.0 / self.S, out=acc) if isinstance(acc, np.ndarray) else acc * (1.0 / self.S))
+                out.append(np.multiply(acc, 1.0 / self.S, out=acc) if is_numpy_namespace(xp) else acc * (1.0 / self.S))
             return out
         if self.strategy == "gather":
             g = [gathered(xp, X, idx, T, tile) for idx in self.idx]

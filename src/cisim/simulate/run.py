@@ -117,11 +117,6 @@ def prepare(network: Network, circuits: RotationCircuits, dtype=np.float32, forw
 RELEASE_BYTES = 64 * 2**20
 
 
-def releases(prepared: Prepared, batch: int) -> bool:
-    """Whether a batch's per-layer channels are large enough to release early (RELEASE_BYTES)."""
-    return prepared.network.n_circuits * batch * prepared.dtype.itemsize >= RELEASE_BYTES
-
-
 def _relu_bias(xp, Y, b):
     """ReLU(Y + b); on numpy in place (Y is consumed), with the same values."""
     if is_numpy_namespace(xp):
@@ -140,7 +135,6 @@ def forward_layers(prepared: Prepared, A0, xp):
     network, plan, reuse, biases = prepared.network, prepared.plan, prepared.reuse, prepared.biases
     N = network.n_activation_layers
     circuit_layer = {n: l for l, n in enumerate(network.readouts(), start=1)}
-    release = releases(prepared, int(A0.shape[1]))
     X = _relu_bias(xp, xp.asarray(A0), biases[0])
     Y = free = None
     for n in range(1, N + 1):
@@ -154,8 +148,7 @@ def forward_layers(prepared: Prepared, A0, xp):
             continue
         layer = circuit_layer[n]
         yield layer, X, (free if read_free else prepared.channel_readouts[layer - 1](X))
-        if release:  # the consumer has had the channels: not kept while the next layer is computed
-            free = None
+        free = None  # the consumer holds the channels as long as it needs them (`run`: RELEASE_BYTES)
 
 
 def run(
@@ -187,7 +180,7 @@ def run(
     A design whose dynamics name each circuit's `children` (computed activity) also splits
     false-on into wrong decisions and interference (`accumulate.decision_rates`).
     `workers` batches run side by side on the numpy backend, each on one BLAS thread (None: as
-    many as the BLAS threads this process was given, `backend.cpu_workers`; with `noise`, one);
+    many as the BLAS threads this process was given, `backend.cpu_threads`; with `noise`, one);
     the batches merge in sample order, so the metrics are those of one worker up to the rounding
     of the GEMMs (`metrics.AGREEMENT`).
     """
@@ -208,6 +201,7 @@ def run(
     decides = hasattr(network.dynamics, "children")  # computed activity: split false-on by cause (`truth.passed_over`)
     correlations = NoiseCorrelation(network, circuits, dtype, xp) if noise else None
     batch = batch_columns(batch_size, plan, network, R.shape[0], dtype, inputs.n_samples)
+    release = T * batch * dtype.itemsize >= RELEASE_BYTES  # each layer's channels, once used
     n_traj = min(n_trajectories, inputs.n_samples)
     x_true_traj = np.zeros((n_traj, L + 1, 2))
     x_est_traj = np.zeros((n_traj, L + 1, 2))
@@ -228,7 +222,6 @@ def run(
             x_true_traj[lo : lo + k, 0] = x0[:k, 0, :2]  # the first rotation pair
             x_est_traj[lo : lo + k, 0] = x0[:k, 0, :2]
             tables = None
-            release = releases(prepared, batch)
             for layer, X, channels in forward_layers(prepared, A0, xp):
                 idx, valid, alpha_t, x_t = listing(truth[layer], bs, batch)
                 if tables is None or network.dynamics is not None:  # static activity: the same circuits at every layer
@@ -263,10 +256,11 @@ def run(
             progress(metrics.n_samples, inputs.n_samples)
 
     starts = range(0, inputs.n_samples, batch)
-    n_workers = 1 if correlations is not None else backends.cpu_workers(backend, workers, len(starts))
+    threads = backends.cpu_threads(backend, workers)
+    n_workers = 1 if correlations is not None or len(starts) < 2 else min(threads, len(starts))
     if n_workers == 1:
         # one batch at a time (a single batch, or running sums): its row tiles use the threads instead
-        with operators.row_threads(backends.cpu_workers(backend, workers, 64)):
+        with operators.row_threads(threads):
             for lo in starts:
                 merge(one_batch(lo))
     else:
