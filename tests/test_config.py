@@ -84,7 +84,7 @@ def test_a_study_runs_in_stages_with_the_same_point_labels():
     assert 0 < len(staged) < len(full)
     assert all(p["d_model"] <= 16384 and p["n_layers"] <= 4 for p in staged)
     assert {config.point_label(p) for p in staged} == {l for l, p in full.items() if p["d_model"] <= 16384 and p["n_layers"] <= 4}
-    assert {p["grid"] for p in staged} == {g for g in {p["grid"] for p in full.values()} if not g.endswith("_wide")}
+    assert {p["grid"] for p in staged} == {g for g in {p["grid"] for p in full.values()} if not g.endswith(("_wide", "_deep"))}
     with pytest.raises(config.ConfigError, match=r"^sweep\.max_d_model=512 is not allowed: .*none left in .*'s6'"):
         config.compose("asymptotics", ["sweep.max_d_model=512"])
     with pytest.raises(config.ConfigError, match=r"^sweep\.max_layers=1 is not allowed: .*none left in"):
