@@ -196,3 +196,21 @@ def test_best_s_picks_the_largest_capacity_per_width_and_keeps_one_s_unchanged()
     assert list(best.sort_values("d_model")["redundancy"]) == [6, 6, 4, 4, 4]
     assert set(picked[picked["d_model"] == 1024]["redundancy"]) == {6}
     assert best["s_curve"].str.contains("S = 4: ").all() and trends.setting(picked)["S"] == "best of 4, 6"
+
+
+@pytest.mark.parametrize("law,right,wrong", [("power", "power", "log_factor"), ("log_factor", "log_factor", "power")])
+def test_laws_fitted_without_the_largest_widths_predict_them_only_when_they_are_the_true_law(law, right, wrong):
+    """Out of sample: with 0.1 % noise over D = 2^8 … 2^20 the true law, fitted without the two
+    largest widths, predicts them and the other law misses them; the sentence says which."""
+    (r,) = trends.laws(law_seeds(law, [2**m for m in range(8, 21)], noise=0.001, k=1.0)).to_dict("records")
+    assert r["holdout"] == "524288,1048576" and r["holdout_df"] == trends.HOLDOUT
+    assert r[f"{right}_predicts"] and not r[f"{wrong}_predicts"]
+    assert r[f"{wrong}_holdout_chi2"] > 10 * r[f"{right}_holdout_chi2"]
+    (words,) = trends.law_sentences(pd.DataFrame([r]), 4)
+    name = {"power": "D^a", "log_factor": "D²/(log D)^k"}
+    assert f"{name[right]} predicts them within their errors" in words and f"{name[wrong]} misses them" in words
+
+
+def test_laws_hold_out_nothing_with_too_few_widths():
+    (r,) = trends.laws(law_seeds("power", [2**m for m in range(10, 14)], noise=0.01)).to_dict("records")
+    assert "holdout" not in r and "Out of sample" not in trends.law_sentences(pd.DataFrame([r]), 4)[0]

@@ -257,7 +257,14 @@ def laws(seeds: pd.DataFrame, column: str = "threshold") -> pd.DataFrame:
     exponent (2+β) with exponent_lo/hi (95 % t: Σ(n − 1) dof, or n − 2 when inflated),
     gain_factor (2^(1+β): the gain's factor per doubling of D) with gain_factor_lo/hi, k, per law
     <law>_chi2, <law>_df, <law>_fits; inflation, separation, apart_from; exponent_end with
-    exponent_end_lo/hi: the local exponent of T* between the two largest widths."""
+    exponent_end_lo/hi: the local exponent of T* between the two largest widths.
+
+    Out of sample (with at least HOLDOUT + 3 widths): each two-parameter law fitted to all but the
+    HOLDOUT largest widths predicts those; `holdout` names them and `<law>_holdout_chi2` is the
+    χ² of the misses against their covariance (the fit's prediction covariance, inflated by that
+    fit's own scatter about the law when χ²/dof > 1, plus the held-out means' standard errors),
+    `<law>_predicts` whether it stays below its 95 % quantile (HOLDOUT dof). Extrapolation is
+    where D^a and log factors part, so this is the sharper test of the two at the large-D end."""
     rows = []
     status = "status" if column == "threshold" else "status_" + column.removeprefix("threshold_")
     for (L, z), g in seeds.groupby(["n_layers", "n_active"], sort=True):
@@ -307,8 +314,32 @@ def laws(seeds: pd.DataFrame, column: str = "threshold") -> pd.DataFrame:
         step = (x[-1] - x[-2]) * math.log(2)
         end, end_half = 2 + (y[-1] - y[-2]) / step, t * math.sqrt(se[-1] ** 2 + se[-2] ** 2) * inflate / step
         row.update(exponent_end=end, exponent_end_lo=end - end_half, exponent_end_hi=end + end_half)
+        row.update(_holdout(x, y, se, noise_df if testable else 0))
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+HOLDOUT = 2  # widths `laws` holds out at the large-D end for its out-of-sample test
+
+
+def _holdout(x: np.ndarray, y: np.ndarray, se: np.ndarray, noise_df: int) -> dict:
+    """The out-of-sample columns of `laws` for the per-width means y (ln threshold) with standard
+    errors se at x = log₂ D (sorted): each of power and log_factor fitted to x[:-HOLDOUT], its
+    misses at x[-HOLDOUT:] judged by χ² = rᵀC⁻¹r, C = k²·A_h·cov·A_hᵀ + diag(se_h²) (k: the fit's
+    inflation √(χ²/dof) when above 1). Empty without enough widths or without spread."""
+    fit_n = len(x) - HOLDOUT
+    if fit_n < 3 or noise_df < 1:
+        return {}
+    out = {"holdout": ",".join(str(int(round(2.0 ** v))) for v in x[fit_n:]), "holdout_df": HOLDOUT}
+    for law in ("power", "log_factor"):
+        A = _law_design(law, x)
+        c, cov, chi2 = weighted_fit(A[:fit_n], y[:fit_n], se[:fit_n])
+        scale = max(chi2 / (fit_n - A.shape[1]), 1.0)
+        miss = y[fit_n:] - A[fit_n:] @ c
+        C = scale * A[fit_n:] @ cov @ A[fit_n:].T + np.diag(se[fit_n:] ** 2)
+        stat = float(miss @ np.linalg.solve(C, miss))
+        out.update({f"{law}_holdout_chi2": stat, f"{law}_predicts": bool(stat <= chi2_q95(HOLDOUT, noise_df))})
+    return out
 
 
 def law_sentences(table: pd.DataFrame, d: int) -> list[str]:
@@ -347,6 +378,11 @@ def law_sentences(table: pd.DataFrame, d: int) -> list[str]:
                   if np.isfinite(r["apart_from"]) else
                   f"; their fits differ by at most {r['separation']:.1f} standard errors inside the range{inflated}, and, "
                   f"extrapolated, stay within 2√2 standard errors up to D = 2^{MAX_LOG2_D}.")
+        if isinstance(r.get("holdout"), str):
+            held = r["holdout"].split(",")
+            predict = lambda law: ("predicts them within their errors" if r[f"{law}_predicts"] else "misses them")  # noqa: E731
+            s += (f" Out of sample: fitted without D = {', '.join(held)}, D^a {predict('power')} (χ² = {r['power_holdout_chi2']:.1f}) "
+                  f"and D²/(log D)^k {predict('log_factor')} (χ² = {r['log_factor_holdout_chi2']:.1f}, {r['holdout_df']} dof each).")
         out.append(s)
     return out
 

@@ -20,7 +20,8 @@ TABLE_COLUMNS = {"n_layers": "L", "n_active": "z", "d_model": "D", "threshold": 
 LAW_COLUMNS = {"n_layers": "L", "n_active": "z", "widths": "widths", "se": "se of log T*", "exponent": "a (T* ∝ D^a)",
                "exponent_lo": "a lo", "exponent_hi": "a hi", "exponent_end": "a, two largest D", "gain_factor": "gain ×/doubling", "k": "k (D²/log^k D)",
                "constant_chi2": "χ² D²", "power_chi2": "χ² D^a", "log_factor_chi2": "χ² log factor", "power_df": "dof",
-               "separation": "max separation (se)", "apart_from": "parts from D"}
+               "separation": "max separation (se)", "apart_from": "parts from D", "holdout": "held out",
+               "power_holdout_chi2": "χ² D^a, held out", "log_factor_holdout_chi2": "χ² log factor, held out"}
 COST_COLUMNS = {"point": "point", "n_samples": "samples", "job_seconds": "job s", "simulate_seconds": "simulate s",
                 "peak_rss_mb": "peak MB", "forward": "forward", "batch": "batch"}
 
