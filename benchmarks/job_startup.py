@@ -1,0 +1,58 @@
+"""Benchmark: what every Snakemake job pays before its own work, and what that costs a study.
+
+Each `allocate` and `simulate` job is a fresh Python process (Snakemake's `script:`) that imports
+numpy, cisim and, to read or write its netCDF file, xarray (with pandas). Prints the median of
+`--repeats` fresh processes for each import set, then the job counts of a study (a dry run of its
+DAG, timed) and the wall time those start-ups alone take on `--cores` cores.
+Usage: .venv/bin/python benchmarks/job_startup.py [--study designs] [--cores 2] [--repeats 7]
+"""
+
+import argparse
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from machine import describe, load_average
+
+ROOT = Path(__file__).resolve().parents[1]
+parser = argparse.ArgumentParser()
+parser.add_argument("--study", default="designs")
+parser.add_argument("--cores", type=int, default=2)
+parser.add_argument("--repeats", type=int, default=7)
+args = parser.parse_args()
+
+IMPORTS = {
+    "python alone": "pass",
+    "allocate job (cisim, numpy)": "import cisim.jobs.allocate, cisim.datasets",
+    "simulate job (cisim, numpy)": "import cisim.jobs.simulate, cisim.datasets",
+    "xarray + pandas (netCDF I/O)": "import xarray",
+    "simulate job with netCDF I/O": "import cisim.jobs.simulate, cisim.datasets, xarray",
+}
+
+
+def seconds(code: str) -> float:
+    runs = []
+    for _ in range(args.repeats):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+        runs.append(time.perf_counter() - t)
+    return statistics.median(runs)
+
+
+print(f"machine: {describe()}; load average {load_average()}")
+cost = {name: seconds(code) for name, code in IMPORTS.items()}
+for name, s in cost.items():
+    print(f"  {name:<30} {s:6.3f} s per process (median of {args.repeats})")
+t = time.perf_counter()
+dry = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--quiet", "rules", "--cores", str(args.cores),
+                      "--forceall", "--nolock", "--config", f"study={args.study}"],
+                     cwd=ROOT, capture_output=True, text=True, check=True)
+dag = time.perf_counter() - t
+jobs = {m[0]: int(m[1]) for m in re.findall(r"^(allocate|simulate)\s+(\d+)$", dry.stdout, re.M)}
+startup = cost["simulate job with netCDF I/O"]
+wall = sum(jobs.values()) * startup / args.cores
+print(f"study {args.study}: {jobs} from clean; dry run (DAG) {dag:.1f} s; their start-ups alone "
+      f"≈ {wall:.0f} s wall on {args.cores} cores ({sum(jobs.values())} × {startup:.2f} s / {args.cores})")
