@@ -214,3 +214,14 @@ def test_laws_fitted_without_the_largest_widths_predict_them_only_when_they_are_
 def test_laws_hold_out_nothing_with_too_few_widths():
     (r,) = trends.laws(law_seeds("power", [2**m for m in range(10, 14)], noise=0.01)).to_dict("records")
     assert "holdout" not in r and "Out of sample" not in trends.law_sentences(pd.DataFrame([r]), 4)[0]
+
+
+def test_the_factor_per_doubling_and_the_band_follow_a_power_of_d():
+    """A threshold falling ×0.75 per doubling of D (exactly, every seed): the factor is 0.75 and
+    the band's centre is the threshold itself at every width, D = 2^10 … 2^16."""
+    rows = [{"n_layers": 4, "n_active": 1, "d_model": 2**m, "seed": s, "status": "ok", "threshold": 0.006 * 0.75 ** (m - 10)}
+            for m in range(10, 17) for s in (0, 1, 2)]
+    fits, bands = trends.fit_trend(pd.DataFrame(rows), n_boot=50, grid=[2**m for m in range(10, 17)])
+    assert fits.iloc[0]["factor"] == pytest.approx(0.75) and fits.iloc[0]["factor_lo"] == pytest.approx(0.75)
+    assert np.allclose(bands["fit"], [0.006 * 0.75 ** (m - 10) for m in range(10, 17)])
+    assert fits.iloc[0]["slope"] < 0 and fits.iloc[0]["verdict"] == "shrinks"

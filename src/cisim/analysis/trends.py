@@ -5,12 +5,13 @@ largest T that still works at every layer 1..L, interpolated in (log T, log r) t
 r = 1) times (d/D)², d the circuit width stored in the summary. Per (L, z) the trend is fitted as
 
     threshold(D) = a + b·log₂ D        (b: change of the threshold per doubling of D)
-    log threshold(D) = α + β·log₂ D    (2^β: factor per doubling of D)
+    ln threshold(D) = α + β·log₂ D     (e^β: factor per doubling of D; T* ∝ D^(2 + β/ln 2))
 
 by least squares over every seed's value, with a stratified bootstrap over seeds (each D's
-seeds resampled with replacement, `n_boot` times) giving 95 % percentile intervals for b, 2^β
-and the fitted curve (the band). With a few seeds per width the bootstrap interval is narrow,
-so the reported interval of b is the union of it and the ordinary least-squares t interval; a
+seeds resampled with replacement, `n_boot` times) giving 95 % percentile intervals for b, e^β
+and the second fit's curve (the band: a power of D, which the threshold follows over decades of
+D, where a straight line in log₂ D would cross zero). With a few seeds per width the bootstrap
+interval is narrow, so the reported interval of b is the union of it and the ordinary least-squares t interval; a
 trend is growing / shrinking when that interval excludes 0, else constant within it. Widths
 where even the smallest tested T fails ("below_range") carry no threshold; widths where the
 largest tested T works ("lower_bound") enter with that T (a lower bound) and are flagged.
@@ -140,8 +141,8 @@ def fit_trend(seeds: pd.DataFrame, n_boot: int = N_BOOT, seed: int = BOOT_SEED, 
     fits columns: measure, n_layers, n_active, n_widths, widths, below_range (widths without a
     threshold), lower_bound (any width flagged), verdict, intercept, slope (b per doubling),
     slope_lo/hi (the union of slope_boot_lo/hi and slope_t_lo/hi), relative_slope (b over the
-    mean threshold), factor (2^β per doubling), factor_lo/hi (likewise a union). bands columns:
-    n_layers, n_active, d_model, fit, lo, hi. `column`: threshold (both criteria) or
+    mean threshold), factor (e^β per doubling), factor_lo/hi (likewise a union). bands columns:
+    n_layers, n_active, d_model, fit, lo, hi: the fit exp(α + β·log₂ D) and its bootstrap band. `column`: threshold (both criteria) or
     threshold_mse / threshold_fo (one criterion; its status column is status_mse / status_fo);
     `min_width`: fit only D ≥ min_width (the large-D end of the range)."""
     rng = np.random.default_rng(seed)
@@ -168,7 +169,7 @@ def fit_trend(seeds: pd.DataFrame, n_boot: int = N_BOOT, seed: int = BOOT_SEED, 
         x = np.log2(usable["d_model"].to_numpy(float))
         y = usable["threshold"].to_numpy(float)
         a, b = line_fit(x, y)
-        _, beta = line_fit(x, np.log(y))
+        alpha, beta = line_fit(x, np.log(y))
         beta_lo, beta_hi = slope_t_interval(x, np.log(y))
         by_width = [usable[usable["d_model"] == w]["threshold"].to_numpy(float) for w in widths]
         xs = [np.full(v.size, math.log2(w)) for v, w in zip(by_width, widths)]
@@ -179,24 +180,25 @@ def fit_trend(seeds: pd.DataFrame, n_boot: int = N_BOOT, seed: int = BOOT_SEED, 
             xb = np.concatenate(xs)
             ab, bb = line_fit(xb, yb)
             boot_b.append(bb)
-            boot_beta.append(line_fit(xb, np.log(yb))[1])
-            boot_curve.append(ab + bb * gx)
+            alpha_b, beta_b = line_fit(xb, np.log(yb))
+            boot_beta.append(beta_b)
+            boot_curve.append(np.exp(alpha_b + beta_b * gx))
         boot_lo, boot_hi = np.percentile(boot_b, [2.5, 97.5])
         t_lo, t_hi = slope_t_interval(x, y)
         # A few seeds per width make the bootstrap interval narrow: the verdict uses the wider
         # of the bootstrap and the OLS t interval.
         lo, hi = np.nanmin([boot_lo, t_lo]), np.nanmax([boot_hi, t_hi])
         blo, bhi = np.percentile(boot_beta, [2.5, 97.5])
-        flo, fhi = 2.0 ** np.nanmin([blo, beta_lo]), 2.0 ** np.nanmax([bhi, beta_hi])
+        flo, fhi = math.exp(np.nanmin([blo, beta_lo])), math.exp(np.nanmax([bhi, beta_hi]))
         verdict = "grows" if lo > 0 else ("shrinks" if hi < 0 else CONSTANT)
         mean_y = float(np.mean(y))
         fits.append({**row, "intercept": a, "slope": b, "slope_lo": float(lo), "slope_hi": float(hi),
                      "slope_boot_lo": float(boot_lo), "slope_boot_hi": float(boot_hi), "slope_t_lo": t_lo, "slope_t_hi": t_hi,
-                     "relative_slope": b / mean_y, "factor": 2.0**beta, "factor_lo": float(flo), "factor_hi": float(fhi),
+                     "relative_slope": b / mean_y, "factor": math.exp(beta), "factor_lo": float(flo), "factor_hi": float(fhi),
                      "verdict": verdict})
         curve = np.array(boot_curve)
         for k, D in enumerate(2.0**gx):
-            bands.append({"n_layers": int(L), "n_active": int(z), "d_model": float(D), "fit": a + b * gx[k],
+            bands.append({"n_layers": int(L), "n_active": int(z), "d_model": float(D), "fit": math.exp(alpha + beta * gx[k]),
                           "lo": float(np.percentile(curve[:, k], 2.5)), "hi": float(np.percentile(curve[:, k], 97.5))})
     return pd.DataFrame(fits), pd.DataFrame(bands)
 

@@ -65,8 +65,8 @@ def render(t: trends.Trends, png: bytes, study: str, report: dict, root, gain_pn
         gain_figure=html.figure(gain_png, "Capacity T* and the gain T*/T₀ over no superposition (T₀ = D/d) vs D; dots: mean over "
                                           "seeds with 95 % t interval; lines and shades: the trend fit and its 95 % bootstrap band; "
                                           "dashed: T₀, and gain 1.", "gain_vs_D") if gain_png else "",
-        figure=html.figure(png, "Threshold load vs D; lines: fit a + b·log₂D with its 95 % bootstrap band (drawn on log "
-                                "axes); dotted: small-noise theory.", "threshold_vs_D"),
+        figure=html.figure(png, "Threshold load vs D; lines: the fit ln threshold = α + β·log₂D (a power of D) with its 95 % "
+                                "bootstrap band; dotted: small-noise theory.", "threshold_vs_D"),
         fits=_table(t.fits, FIT_COLUMNS),
         log_factor=(lo, hi), table=_table(t.table, TABLE_COLUMNS), n_points=len(costs),
         paths=html.table(trends.forward_paths(costs)) if len(costs) else "",

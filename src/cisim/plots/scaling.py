@@ -146,7 +146,7 @@ ALONE_STYLE = {"threshold_mse": ("o", "-"), "threshold_fo": ("s", "--"), "thresh
 def threshold_vs_d(seeds, bands, theory_curve, mse_threshold: float) -> bytes:
     """The scaling page's figure as PNG bytes: the working threshold on superposition_load
     T(d/D)² against D, per L (columns) and z (colour). Top: the applied criteria (`report.criteria`) (dots: seeds, ▲ lower
-    bounds; line and shade: the fit a + b·log₂ D with its 95 % bootstrap band; dotted: the
+    bounds; line and shade: the fit ln threshold = α + β·log₂ D with its 95 % bootstrap band; dotted: the
     small-noise theory, post eq 6.55, at mse_x_active = `mse_threshold` at layer L). Bottom: each
     criterion alone (mean over seeds; one marker and line style per criterion).
 
