@@ -26,11 +26,12 @@ args = parser.parse_args()
 
 IMPORTS = {
     "python alone": "pass",
-    "allocate job (cisim, numpy)": "import cisim.jobs.allocate, cisim.datasets",
-    "simulate job (cisim, numpy)": "import cisim.jobs.simulate, cisim.datasets",
     "xarray + pandas (netCDF I/O)": "import xarray",
-    "simulate job with netCDF I/O": "import cisim.jobs.simulate, cisim.datasets, xarray",
-}
+    "allocate (cisim, numpy)": "import cisim.jobs.allocate, cisim.datasets",
+    "allocate": "import cisim.jobs.allocate, cisim.datasets, xarray",
+    "simulate (cisim, numpy)": "import cisim.jobs.simulate, cisim.datasets",
+    "simulate": "import cisim.jobs.simulate, cisim.datasets, xarray",
+}  # a rule's name: its job's whole start-up, netCDF I/O included
 
 
 def seconds(code: str) -> float:
@@ -52,7 +53,6 @@ dry = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--quiet", "rules
                      cwd=ROOT, capture_output=True, text=True, check=True)
 dag = time.perf_counter() - t
 jobs = {m[0]: int(m[1]) for m in re.findall(r"^(allocate|simulate)\s+(\d+)$", dry.stdout, re.M)}
-startup = cost["simulate job with netCDF I/O"]
-wall = sum(jobs.values()) * startup / args.cores
+wall = sum(n * cost[rule] for rule, n in jobs.items()) / args.cores
 print(f"study {args.study}: {jobs} from clean; dry run (DAG) {dag:.1f} s; their start-ups alone "
-      f"≈ {wall:.0f} s wall on {args.cores} cores ({sum(jobs.values())} × {startup:.2f} s / {args.cores})")
+      f"≈ {wall:.0f} s wall on {args.cores} cores (" + " + ".join(f"{n} × {cost[r]:.2f} s" for r, n in jobs.items()) + f") / {args.cores}")

@@ -178,8 +178,7 @@ def fit_trend(seeds: pd.DataFrame, n_boot: int = N_BOOT, seed: int = BOOT_SEED, 
         for _ in range(n_boot):
             yb = np.concatenate([v[rng.integers(v.size, size=v.size)] for v in by_width])
             xb = np.concatenate(xs)
-            ab, bb = line_fit(xb, yb)
-            boot_b.append(bb)
+            boot_b.append(line_fit(xb, yb)[1])
             alpha_b, beta_b = line_fit(xb, np.log(yb))
             boot_beta.append(beta_b)
             boot_curve.append(np.exp(alpha_b + beta_b * gx))
