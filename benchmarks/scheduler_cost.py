@@ -22,8 +22,11 @@ from pathlib import Path
 from machine import describe, load_average
 
 ROOT = Path(__file__).resolve().parents[1]
-SETTINGS = {"ilp (Snakemake's default)": ["--scheduler-subsample", "0"], "greedy": ["--scheduler", "greedy", "--scheduler-subsample", "0"],
-            **{f"ilp, {n} ready jobs sampled": ["--scheduler-subsample", str(n)] for n in (32, 64)}}
+SETTINGS = {  # "--scheduler-subsample 0" undoes the default profile's sampling
+    "ilp (Snakemake's default)": ["--scheduler-subsample", "0"],
+    "greedy": ["--scheduler", "greedy", "--scheduler-subsample", "0"],
+    **{f"ilp, {n} ready jobs sampled": ["--scheduler-subsample", str(n)] for n in (32, 64)},
+}
 parser = argparse.ArgumentParser()
 parser.add_argument("--study", default="designs")
 parser.add_argument("--jobs", type=int, default=150)
@@ -68,6 +71,7 @@ def run(extra):
             proc.send_signal(signal.SIGTERM)  # Snakemake waits for running jobs, then exits
             proc.wait(timeout=300)
     wall = time.perf_counter() - t
+    log.close()
     text = (work / "snakemake.log").read_text()
     if args.profile:
         print(text[text.rindex("CPU "):].split("\n", 1)[1])
