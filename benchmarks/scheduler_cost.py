@@ -22,6 +22,9 @@ from pathlib import Path
 from machine import describe, load_average
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from pipeline import copy_workflow  # noqa: E402  (the workflow's files, as the test suite copies them)
+
 SETTINGS = {  # "--scheduler-subsample 0" undoes the default profile's sampling
     "ilp (Snakemake's default)": ["--scheduler-subsample", "0"],
     "greedy": ["--scheduler", "greedy", "--scheduler-subsample", "0"],
@@ -57,9 +60,7 @@ if mode == "profile":
 
 
 def run(extra):
-    work = Path(tempfile.mkdtemp(prefix="cisim-sched-"))
-    for item in ("Snakefile", "conf", "workflow", "profiles", "src", "environment.yml"):
-        (shutil.copytree if (ROOT / item).is_dir() else shutil.copy)(ROOT / item, work / item)
+    work = copy_workflow(Path(tempfile.mkdtemp(prefix="cisim-sched-")))
     log = open(work / "snakemake.log", "w+")
     t = time.perf_counter()
     mode = "profile" if args.profile else "plain"

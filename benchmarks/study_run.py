@@ -18,6 +18,9 @@ from pathlib import Path
 from machine import describe
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from pipeline import copy_workflow  # noqa: E402  (the workflow's files, as the test suite copies them)
+
 parser = argparse.ArgumentParser()
 parser.add_argument("--study", default="paper")
 parser.add_argument("--cores", default="2")
@@ -26,10 +29,8 @@ args = parser.parse_args()
 
 work = Path(args.keep or tempfile.mkdtemp(prefix="cisim-bench-"))
 work.mkdir(parents=True, exist_ok=True)
-for item in ("Snakefile", "conf", "workflow", "profiles", "src", "environment.yml"):
-    src = ROOT / item
-    if not (work / item).exists():
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, work / item)
+if not (work / "Snakefile").exists():  # --keep DIR: a second run reuses the copy
+    copy_workflow(work)
 cmd = [sys.executable, "-m", "snakemake", "--cores", args.cores, "--config", f"study={args.study}"]
 
 

@@ -174,10 +174,10 @@ def fit_trend(seeds: pd.DataFrame, n_boot: int = N_BOOT, seed: int = BOOT_SEED, 
         by_width = [usable[usable["d_model"] == w]["threshold"].to_numpy(float) for w in widths]
         xs = [np.full(v.size, math.log2(w)) for v, w in zip(by_width, widths)]
         gx = np.log2(np.asarray(grid if grid is not None else widths, dtype=float))
+        xb = np.concatenate(xs)  # resampling within widths keeps every x in place
         boot_b, boot_beta, boot_curve = [], [], []
         for _ in range(n_boot):
             yb = np.concatenate([v[rng.integers(v.size, size=v.size)] for v in by_width])
-            xb = np.concatenate(xs)
             boot_b.append(line_fit(xb, yb)[1])
             alpha_b, beta_b = line_fit(xb, np.log(yb))
             boot_beta.append(beta_b)
