@@ -70,3 +70,12 @@ def test_wide_circuits_and_noise_correlations_stay_on_the_array_api():
     assert np.isfinite(runs[0].metrics["copy_correlation"][1:]).all()
     for k in runs[0].metrics:
         np.testing.assert_allclose(runs[0].metrics[k], runs[1].metrics[k], rtol=1e-12, atol=1e-15, err_msg=k)
+
+
+def test_freed_memory_is_kept_for_reuse_on_glibc():
+    """The allocator settings take effect exactly where the C library is glibc, and stay set."""
+    import platform
+
+    glibc = platform.libc_ver()[0] == "glibc"
+    assert backend.retain_freed_memory() is glibc
+    assert backend.retain_freed_memory() is glibc

@@ -76,6 +76,45 @@ def test_structured_operator_equals_the_dense_product(name, xp_name):
         np.testing.assert_allclose(Y, network.weights[0] @ X, rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("xp_name", BACKENDS)
+@pytest.mark.parametrize("name", sorted(NETWORKS))
+def test_dense_operator_skips_the_indicator_rows_zero_blocks(name, xp_name):
+    """The on-indicator neurons never read the rotation neurons (post eq 5.1), so the dense GEMM
+    multiplies (n₀ + n₁)² + (n₂ + n₃)·D entries — 3/4 of D² for equal blocks — and still gives W X."""
+    xp = namespace(xp_name)
+    circuits, network = NETWORKS[name]
+    n0, n1, n2, n3 = network.block_sizes
+    D = network.d_model
+    op = operators.DenseOperator(network.structure[0], np.float64, xp, network.block_sizes)
+    assert [band[:4] for band in op.bands] == [(0, n0 + n1, 0, n0 + n1), (n0 + n1, D, 0, D)]
+    assert op.multiply_adds == (n0 + n1) ** 2 + (n2 + n3) * D
+    X = np.maximum(np.random.default_rng(1).standard_normal((D, 96)), 0.0)
+    np.testing.assert_allclose(np.from_dlpack(op(xp.asarray(X))), network.weights[0] @ X, rtol=0, atol=1e-12)
+    whole = operators.DenseOperator(np.asarray(network.weights[0]), np.float64, xp)  # no block sizes: one GEMM
+    assert whole.multiply_adds == D * D
+
+
+@pytest.mark.parametrize("xp_name", BACKENDS)
+def test_zero_block_rows_and_columns_are_skipped_exactly(xp_name):
+    """Block rows with no input are zero; consecutive block rows reading the same span share a band."""
+    xp = namespace(xp_name)
+    sizes = (3, 2, 4, 1)
+    rng = np.random.default_rng(5)
+    W = rng.standard_normal((10, 10))
+    W[0:3, 5:10] = 0.0  # block row 0 reads blocks 0–1
+    W[3:5, :] = 0.0  # block row 1 reads nothing
+    W[5:10, 0:3] = 0.0  # block rows 2 and 3 read blocks 1–3
+    W[5:9, 9:10] = 0.0  # ... row 2 only up to block 2
+    assert operators.zero_block_bands(W, sizes) == [(0, 3, 0, 5), (3, 5, 0, 0), (5, 9, 3, 9), (9, 10, 3, 10)]
+    W[9, 9] = 0.0  # now rows 2 and 3 read the same span: one band
+    assert operators.zero_block_bands(W, sizes) == [(0, 3, 0, 5), (3, 5, 0, 0), (5, 10, 3, 9)]
+    op = operators.DenseOperator(W, np.float64, xp, sizes)
+    X = rng.standard_normal((10, 7))
+    Y = np.from_dlpack(op(xp.asarray(X)))
+    np.testing.assert_allclose(Y, W @ X, rtol=0, atol=1e-13)
+    assert np.all(Y[3:5] == 0.0)
+
+
 def test_read_out_basis_gives_the_channel_readout_bit_for_bit():
     circuits, network = NETWORKS["prime_step"]
     xp = namespace("numpy")

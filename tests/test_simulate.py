@@ -289,10 +289,12 @@ def test_one_batch_split_over_row_threads_gives_the_numbers_of_one_thread(monkey
 
 
 def test_numpy_in_place_kernels_equal_the_array_api_ones():
-    """The numpy fast paths (gathers into one buffer, listed cells cleared in place) give the
-    array-API paths' values bit for bit, NaN and inf included, across statistic tiles."""
+    """The numpy fast paths (gathers into one buffer, listed cells cleared in place, block
+    combinations summed in place) give the array-API paths' values bit for bit, NaN and inf
+    included, across statistic tiles."""
     import array_api_compat.numpy as xp
 
+    from cisim.backend import namespace
     from cisim.simulate import accumulate, operators
 
     rng = np.random.default_rng(0)
@@ -308,6 +310,13 @@ def test_numpy_in_place_kernels_equal_the_array_api_ones():
     assert masked.keys() == cleared.keys()
     for k in masked:
         np.testing.assert_array_equal(masked[k], cleared[k], err_msg=k)
+    strict = namespace("array_api_strict")
+    blocks = [rng.standard_normal((300, bs)).astype(np.float32) for _ in range(4)]
+    originals = [b.copy() for b in blocks]
+    for row in ([1.0, -1.0, 0.0, 0.0], [-1.0, 1.0, 1.0, 0.0], [0.0, 1.0, 0.5, -1.0], [2.0, 0.0, -1.0, 1.0]):
+        strict_blocks = [strict.asarray(b) for b in blocks]
+        np.testing.assert_array_equal(operators.combine(blocks, row), np.from_dlpack(operators.combine(strict_blocks, row)))
+    assert all(np.array_equal(b, o) for b, o in zip(blocks, originals))  # the blocks themselves are never written
     source = rng.standard_normal((300, bs)).astype(np.float32)
     idx = [rng.integers(300, size=T) for _ in range(6)]
     expected = operators.tiled(xp, T, 100, lambda lo, hi: operators.gather_sum(xp, source, idx, lo, hi))

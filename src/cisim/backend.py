@@ -101,3 +101,37 @@ def side_by_side(f, items, workers: int | None = None) -> list:
 
     with one_blas_thread(), ThreadPoolExecutor(n) as pool:
         return list(pool.map(f, items))
+
+
+# glibc malloc parameters (malloc.h): blocks below MMAP_THRESHOLD come from the heap, and freed
+# heap memory is returned to the system only when more than TRIM_THRESHOLD of it is free.
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+REUSE_BELOW_BYTES = 32 * 2**20
+TRIM_ABOVE_BYTES = 256 * 2**20
+_retained = None
+
+
+def retain_freed_memory() -> bool:
+    """Let this process reuse freed blocks below REUSE_BELOW_BYTES instead of mapping them afresh.
+
+    A batch allocates and frees the same (T, batch) and (D, batch) temporaries at every layer.
+    By default glibc maps large blocks afresh and hands the free memory of the worker threads'
+    arenas back to the system, so every layer pays the page faults again (docs/benchmarks.md
+    § 7h: most of the simulation's system time). Larger blocks stay mapped per use, so the peak
+    memory of a wide network is unchanged. Once per process; a no-op where the C library is not
+    glibc. Returns whether the settings are in effect.
+    """
+    global _retained
+    if _retained is None:
+        import ctypes
+        import platform
+
+        _retained = False
+        if platform.libc_ver()[0] == "glibc":
+            try:
+                libc = ctypes.CDLL("libc.so.6")
+                _retained = bool(libc.mallopt(_M_MMAP_THRESHOLD, REUSE_BELOW_BYTES)) and bool(
+                    libc.mallopt(_M_TRIM_THRESHOLD, TRIM_ABOVE_BYTES))
+            except (OSError, AttributeError):  # a glibc without the symbol, or not loadable by that name
+                _retained = False
+    return _retained

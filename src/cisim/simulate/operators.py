@@ -68,17 +68,28 @@ def combine(blocks, row):
     """Σ_i row[i]·blocks[i] over the non-zero coefficients, always in this order (so that the
     structured layers and the read-outs produce bit-identical channels)."""
     out = None
+    fresh = False  # numpy: once `out` is our own array, the terms are added into it in place
     for i, r in enumerate(row):
         if r == 0.0:
             continue
         if out is None:
             out = blocks[i] if r == 1.0 else float(r) * blocks[i]
-        elif r == 1.0:
-            out = out + blocks[i]
-        elif r == -1.0:
-            out = out - blocks[i]  # = out + (−1)·b exactly
+            fresh = r != 1.0 and isinstance(out, np.ndarray)
+        elif fresh:
+            if r == 1.0:
+                out += blocks[i]
+            elif r == -1.0:
+                out -= blocks[i]
+            else:
+                out += float(r) * blocks[i]
         else:
-            out = out + float(r) * blocks[i]
+            if r == 1.0:
+                out = out + blocks[i]
+            elif r == -1.0:
+                out = out - blocks[i]  # = out + (−1)·b exactly
+            else:
+                out = out + float(r) * blocks[i]
+            fresh = isinstance(out, np.ndarray)
     return out if out is not None else 0.0 * blocks[0]
 
 
@@ -132,17 +143,63 @@ def dense_matrix(item, dtype) -> np.ndarray:
     return W
 
 
+def zero_block_bands(W: np.ndarray, block_sizes) -> list:
+    """Row bands of W (D, D) that skip all-zero blocks: a list of (r0, r1, c0, c1), output rows
+    [r0, r1) reading only input rows [c0, c1) (empty c-range: the rows are zero).
+
+    A block (i, j) of the circuits' blocks is skipped when it is exactly zero; consecutive output
+    blocks reading the same span of input blocks share one band. The rotation circuits' on-indicator
+    never reads the rotation neurons (post eq 5.1), so their two indicator blocks read half of
+    the input and the GEMM does 3/4 of the D² multiply-adds. Skipping exact zeros changes no term
+    of any sum.
+    """
+    offsets = [int(o) for o in block_offsets(block_sizes)]
+    spans = []
+    for i in range(len(block_sizes)):
+        rows = W[offsets[i] : offsets[i + 1]]
+        used = [j for j in range(len(block_sizes)) if np.any(rows[:, offsets[j] : offsets[j + 1]])]
+        span = (offsets[min(used)], offsets[max(used) + 1]) if used else (0, 0)
+        if spans and spans[-1][2:] == span:
+            spans[-1] = (spans[-1][0], offsets[i + 1], *span)
+        else:
+            spans.append((offsets[i], offsets[i + 1], *span))
+    return spans
+
+
 class DenseOperator:
-    """X (D, batch) ↦ W X: one GEMM."""
+    """X (D, batch) ↦ W X: one GEMM per row band of W (`zero_block_bands`; without block sizes,
+    or when no block is zero, one GEMM of the whole matrix).
+
+    block_sizes : the circuits' block widths (a factored layer knows its own)."""
 
     path = DENSE
 
-    def __init__(self, item, dtype, xp):
+    def __init__(self, item, dtype, xp, block_sizes=None):
         self.xp = xp
-        self.W = xp.asarray(dense_matrix(item, dtype))
+        W = dense_matrix(item, dtype)
+        if block_sizes is None:
+            block_sizes = item.block_sizes if isinstance(item, StructuredLayer) else (W.shape[0],)
+        D = W.shape[0]
+        bands = zero_block_bands(W, block_sizes) if sum(block_sizes) == D == W.shape[1] else [(0, D, 0, D)]
+        self.D = D
+        self.bands = [(r0, r1, c0, c1, xp.asarray(np.ascontiguousarray(W[r0:r1, c0:c1]))) for r0, r1, c0, c1 in bands]
+        self.multiply_adds = sum((r1 - r0) * (c1 - c0) for r0, r1, c0, c1 in bands)
 
     def __call__(self, X):
-        return self.xp.matmul(self.W, X)
+        xp = self.xp
+        if len(self.bands) == 1 and self.bands[0][:4] == (0, self.D, 0, self.D):
+            return xp.matmul(self.bands[0][4], X)
+        if is_numpy_namespace(xp):
+            Y = np.empty((self.D, *X.shape[1:]), dtype=X.dtype)
+            for r0, r1, c0, c1, Wb in self.bands:
+                if c1 > c0:
+                    np.matmul(Wb, X[c0:c1], out=Y[r0:r1])
+                else:
+                    Y[r0:r1] = 0
+            return Y
+        parts = [xp.matmul(Wb, X[c0:c1, ...]) if c1 > c0 else xp.zeros((r1 - r0, X.shape[1]), dtype=X.dtype)
+                 for r0, r1, c0, c1, Wb in self.bands]
+        return xp.concat(parts, axis=0)
 
 
 def tile_rows(batch: int, itemsize: int) -> int:
@@ -522,6 +579,8 @@ def layer_costs(item, dtype, readout_rows=None) -> dict:
     else:
         D = int(item.shape[0])
         structured, build = None, 0.0
+    # an upper bound: the dense GEMMs skip all-zero blocks (`DenseOperator`; 3/4 of D² for the
+    # rotation circuits), and the model charges the whole matrix
     dense = 2.0 * D * D / (GEMM_RATE * 4 / itemsize) + 2 * D / ELEMENT_RATE
     return {DENSE: dense, STRUCTURED: structured, "dense_bytes": D * D * itemsize, "dense_build": float(build)}
 
@@ -587,15 +646,17 @@ def choose(weights, dtype, forward: str = "auto", readout_rows=None, n_samples: 
     return paths, reasons
 
 
-def plan(weights, dtype, xp, forward: str = "auto", readout_rows: np.ndarray | None = None, n_samples: int | None = None) -> Plan:
+def plan(weights, dtype, xp, forward: str = "auto", readout_rows: np.ndarray | None = None, n_samples: int | None = None,
+         block_sizes=None) -> Plan:
     """Operators for every weight layer of `weights` (a tuple of arrays or `LazyWeights`);
     `readout_rows`: the circuits' read-out matrix, the gather basis of structured layers;
-    `n_samples`: the samples the plan will run, if known (`choose`)."""
+    `n_samples`: the samples the plan will run, if known (`choose`); `block_sizes`: the circuits'
+    blocks, whose all-zero ones the dense GEMMs skip (`DenseOperator`)."""
     items = layer_items(weights)
     paths, reasons = choose(items, dtype, forward, readout_rows, n_samples)
     # structured operators (index tables) side by side; dense ones one at a time (each holds a D² matrix)
     structured = [k for k, path in enumerate(paths) if path == STRUCTURED]
     build = lambda k: StructuredOperator(items[k], dtype, xp, readout_rows)  # noqa: E731
     built = dict(zip(structured, side_by_side(build, structured, None if is_numpy_namespace(xp) else 1)))
-    ops = [built[k] if k in built else DenseOperator(item, dtype, xp) for k, item in enumerate(items)]
+    ops = [built[k] if k in built else DenseOperator(item, dtype, xp, block_sizes) for k, item in enumerate(items)]
     return Plan(ops, paths, reasons)

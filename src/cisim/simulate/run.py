@@ -93,7 +93,7 @@ def prepare(network: Network, circuits: RotationCircuits, dtype=np.float32, forw
     dtype = np.dtype(dtype)
     L, N = network.n_layers, network.n_activation_layers
     R = readout_matrix(circuits)
-    plan = operators.plan(network.weights, dtype, xp, forward, readout_rows=R, n_samples=n_samples)
+    plan = operators.plan(network.weights, dtype, xp, forward, readout_rows=R, n_samples=n_samples, block_sizes=network.block_sizes)
     channel_readouts = [ChannelReadout(network.positions[l - 1], network.block_sizes, R, dtype, xp) for l in range(1, L + 1)]
     circuit_layer = {n: l for l, n in enumerate(network.readouts(), start=1)}
     # A structured weight layer gathers exactly the read-out channels of its input layer when
@@ -182,10 +182,12 @@ def run(
     `workers` batches run side by side on the numpy backend, each on one BLAS thread (None: as
     many as the BLAS threads this process was given, `backend.cpu_threads`; with `noise`, one);
     the batches merge in sample order, so the metrics are those of one worker up to the rounding
-    of the GEMMs (`metrics.AGREEMENT`).
+    of the GEMMs (`metrics.AGREEMENT`). The process keeps freed temporaries for reuse
+    (`backend.retain_freed_memory`).
     """
     if batch_size < 1:
         raise ValueError(f"batch_size={batch_size} is not allowed: need batch_size >= 1")
+    backends.retain_freed_memory()  # the batches' temporaries are reused, not mapped afresh
     start_time = time.perf_counter()
     if prepared is None:
         prepared = prepare(network, circuits, dtype, forward, backend, inputs.n_samples)
