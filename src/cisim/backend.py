@@ -107,7 +107,7 @@ def side_by_side(f, items, workers: int | None = None) -> list:
 # heap memory is returned to the system only when more than TRIM_THRESHOLD of it is free.
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
 REUSE_BELOW_BYTES = 32 * 2**20
-TRIM_ABOVE_BYTES = 256 * 2**20
+TRIM_ABOVE_BYTES = 64 * 2**20
 _retained = None
 
 

@@ -182,7 +182,8 @@ class DenseOperator:
         D = W.shape[0]
         bands = zero_block_bands(W, block_sizes) if sum(block_sizes) == D == W.shape[1] else [(0, D, 0, D)]
         self.D = D
-        self.bands = [(r0, r1, c0, c1, xp.asarray(np.ascontiguousarray(W[r0:r1, c0:c1]))) for r0, r1, c0, c1 in bands]
+        W = xp.asarray(W)  # the bands are views of it (BLAS reads them with the full row stride): no copies
+        self.bands = [(r0, r1, c0, c1, W[r0:r1, c0:c1]) for r0, r1, c0, c1 in bands]
         self.multiply_adds = sum((r1 - r0) * (c1 - c0) for r0, r1, c0, c1 in bands)
 
     def __call__(self, X):
