@@ -42,3 +42,21 @@ def _timed(f) -> float:
     t = time.perf_counter()
     f()
     return time.perf_counter() - t
+
+
+def matmul_side_by_side(n: int = 1000, rows: int = 512, workers: int = 2, repeats: int = 5) -> tuple[float, float]:
+    """float32 (n × n) @ (n × rows) GFLOP/s on one BLAS thread alone, and of `workers` such products
+    run at once in threads, each on one BLAS thread (how `simulate.run` runs its batches), in all."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cisim.backend import one_blas_thread
+
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((n, n)).astype(np.float32)
+    b = [rng.standard_normal((n, rows)).astype(np.float32) for _ in range(workers)]
+    flops, k = 2 * n * n * rows, 20
+    with one_blas_thread(), ThreadPoolExecutor(workers) as pool:
+        a @ b[0]
+        alone = min(_timed(lambda: [a @ b[0] for _ in range(k)]) for _ in range(repeats))
+        together = min(_timed(lambda: list(pool.map(lambda x: [a @ x for _ in range(k)], b))) for _ in range(repeats))
+    return flops * k / alone / 1e9, workers * flops * k / together / 1e9

@@ -29,7 +29,7 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 from cisim import construction, simulate, theory  # noqa: E402
-from machine import describe, load_average, matmul_gflops, peak_rss_mb  # noqa: E402
+from machine import describe, load_average, matmul_gflops, matmul_side_by_side, peak_rss_mb  # noqa: E402
 
 T, D, S, L = 557, 1000, 6, 5
 start = time.perf_counter()
@@ -39,6 +39,9 @@ print(f"machine: {describe()}; BLAS threads {args.threads}; load average {load_a
 print(f"build: {time.perf_counter() - start:.2f} s")
 rate = matmul_gflops(n=D, rows=2048, repeats=10)
 print(f"float32 matmul (2048 × {D}) @ ({D} × {D}), {args.threads} BLAS threads: {rate:.0f} GFLOP/s (best of 10)")
+alone, together = matmul_side_by_side(D, 512, args.threads)
+print(f"float32 ({D} × {D}) @ ({D} × 512) on one BLAS thread: {alone:.0f} GFLOP/s alone, {together:.0f} GFLOP/s in all "
+      f"with {args.threads} side by side (as the batches run)")
 start = time.perf_counter()
 prepared = simulate.prepare(network, circuits, np.dtype(args.dtype), args.forward)
 print(f"prepare: {prepared.seconds:.2f} s; {prepared.plan.path}: {prepared.plan.summary}")
@@ -59,7 +62,8 @@ gemm = 2 * sum(op.multiply_adds for op in prepared.plan.ops if op.path == "dense
 after = matmul_gflops(n=D, rows=2048, repeats=10)
 print(f"total wall time (from prepare): {wall:.2f} s; peak memory: {peak_rss_mb():.0f} MB; load average {load_average()}")
 print(f"GEMM work: {gemm:.0f} GFLOP = {gemm / max(rate, after):.2f} s at the better matmul rate of this run "
-      f"({rate:.0f} before, {after:.0f} GFLOP/s after); everything else in the wall time is read-out, statistics and input")
+      f"({rate:.0f} before, {after:.0f} GFLOP/s after), {gemm / together:.2f} s at the side-by-side rate; "
+      f"everything else in the wall time is read-out, statistics and input")
 if args.profile:
     import cProfile  # noqa: E402
     import pstats  # noqa: E402
