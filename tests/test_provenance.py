@@ -62,6 +62,64 @@ def test_points_with_fewer_samples_than_n_trajectories_combine(tmp_path):
         assert not bool(summary.x_est.sel(point=paths[1].stem).isnull().any())
 
 
+@pytest.mark.parametrize("n_trajectories", [5, None])
+def test_the_netcdf4_run_writer_gives_the_file_xarray_writes(tmp_path, n_trajectories):
+    """`write_run` (no xarray in the job) and `write(run_to_dataset(...))` give files that read back
+    identical (values, dtypes, coordinates, attributes), for real results with the noise
+    correlations' extra metrics and for hand-made ones with NaN trajectory rows."""
+    from cisim import construction, simulate
+
+    from .conftest import tiny_spec
+
+    spec = tiny_spec()
+    circuits, network = construction.build(spec, seed=0)
+    point = {**POINT, "d_model": spec.d_model, "n_circuits": spec.n_circuits, "redundancy": spec.redundancy, "n_layers": spec.n_layers}
+    results = {(s, z): simulate.run(network, circuits, simulate.sample_inputs(spec.n_circuits, z, 3 + z, np.random.default_rng([s, z])),
+                                    batch_size=128, noise=True, n_trajectories=5)
+               for s in (0, 1) for z in (1, 2)}
+    diagnostics = {s: {"max_overlap": 2, "mean_squared_overlap": 0.1, "mean_squared_overlap_formula": 0.12, "load_min": 1, "load_max": 3}
+                   for s in (0, 1)}
+    attrs = datasets.provenance(config.to_json({"point": point}), rule="simulate")
+    args = (point, "g-real", results, diagnostics, attrs, n_trajectories)
+    datasets.write(datasets.run_to_dataset(*args), tmp_path / "xarray.nc")
+    datasets.write_run(*args, tmp_path / "netcdf4.nc")
+    a, b = (xr.load_dataset(tmp_path / f"{name}.nc") for name in ("xarray", "netcdf4"))
+    assert a.identical(b)
+    assert {k: v.dtype for k, v in a.variables.items()} == {k: v.dtype for k, v in b.variables.items()}
+    assert int(a.x_true.isnull().any("component").sum()) > 0  # NaN rows: fewer samples than trajectories
+    assert datasets.gather([tmp_path / "xarray.nc"]).identical(datasets.gather([tmp_path / "netcdf4.nc"]))
+
+
+def test_a_simulate_job_reads_and_writes_without_xarray(tmp_path):
+    """The job's file work (`read_allocations`, `write_run`) runs on netCDF4 alone: importing xarray
+    and pandas would cost each of a study's hundreds of jobs most of a second."""
+    import subprocess
+    import sys
+
+    code = f"""
+import sys
+from types import SimpleNamespace
+import numpy as np
+from cisim import config, datasets
+point = {POINT!r}
+attrs = datasets.provenance(config.to_json({{"point": point}}), rule="allocate")
+datasets.write_allocations({{0: {{"main": np.zeros((80, 6), int)}}}}, {{0: {{"main": dict(max_overlap=1, mean_squared_overlap=0.1,
+    mean_squared_overlap_formula=0.1, load_min=1, load_max=2)}}}}, attrs, {str(tmp_path / "a.nc")!r})
+allocations = datasets.read_allocations({str(tmp_path / "a.nc")!r}, attrs["config_sha256"])
+assert allocations[0]["main"].shape == (80, 6)
+r = SimpleNamespace(metrics={{"mse_x_active": np.zeros(3), "nonfinite_count": np.zeros(3, int), "active_fraction": np.zeros((3, 4))}},
+                    x_true=np.zeros((1, 3, 2)),
+                    x_est=np.zeros((1, 3, 2)), n_samples=1)
+datasets.write_run(point, "p", {{(0, 1): r}}, {{0: dict(max_overlap=1, mean_squared_overlap=0.1, mean_squared_overlap_formula=0.1,
+                   load_min=1, load_max=2)}}, attrs, None, {str(tmp_path / "r.nc")!r})
+print("xarray" in sys.modules, "pandas" in sys.modules)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "False"]
+    assert float(xr.load_dataset(tmp_path / "r.nc").mse_x_active.sum()) == 0.0
+
+
 def test_a_file_made_from_other_params_is_refused_in_one_line_with_its_rebuild_command(tmp_path):
     path = tmp_path / "data/tiny/runs/main.nc"
     ds = fake_run(POINT, "main", 10, 5)

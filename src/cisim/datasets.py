@@ -145,13 +145,14 @@ def rebuild_command(path, run_config: dict | None = None) -> str:
     return f"snakemake{config} --forcerun {path}"
 
 
-def check_made_from(ds: xr.Dataset, path, rule: str, expected_sha256: str | None, run_config: dict | None = None) -> None:
-    """Refuse a file whose stored config_sha256 is not the hash of the params its rule expects now
-    (a file copied in, synced from another run, or left by `--rerun-triggers mtime`): one-line
-    DataError naming the file and the command that rebuilds it. expected_sha256 None: no check."""
+def check_made_from(attrs: dict, path, rule: str, expected_sha256: str | None, run_config: dict | None = None) -> None:
+    """Refuse a file whose stored config_sha256 (in its global `attrs`) is not the hash of the params
+    its rule expects now (a file copied in, synced from another run, or left by `--rerun-triggers
+    mtime`): one-line DataError naming the file and the command that rebuilds it. expected_sha256
+    None: no check."""
     if expected_sha256 is None:
         return
-    stored = ds.attrs.get("config_sha256")
+    stored = attrs.get("config_sha256")
     if stored != expected_sha256:
         found = f"config_sha256 {stored[:12]}" if stored else "no config_sha256"
         raise DataError(f"{path} was made from other '{rule}' params than this run's ({found}, expected {expected_sha256[:12]}); "
@@ -199,11 +200,15 @@ def read(path: str | os.PathLike, rule: str, required: tuple = ()) -> xr.Dataset
         ds = xr.load_dataset(path, engine="netcdf4")
     except Exception as e:  # netCDF4 raises OSError/RuntimeError/ValueError for truncated files
         raise DataError(f"{path} is unreadable ({type(e).__name__}); delete it and rerun: rule '{rule}' rebuilds it") from None
-    missing = [c for c in required if c not in ds.variables]
-    if ds.attrs.get("source", "").split(" ")[0] != "cisim" or missing:
+    _check_cisim_file(path, rule, ds.attrs, ds.variables, required)
+    return ds
+
+
+def _check_cisim_file(path, rule: str, attrs, variables, required: tuple) -> None:
+    missing = [c for c in required if c not in variables]
+    if attrs.get("source", "").split(" ")[0] != "cisim" or missing:
         what = f"missing {', '.join(missing)}" if missing else "not written by cisim"
         raise DataError(f"{path} is not a cisim '{rule}' file ({what}); delete it and rerun: rule '{rule}' rebuilds it")
-    return ds
 
 
 # ---------------------------------------------------------------- allocations
@@ -231,10 +236,16 @@ def write_allocations(allocations: dict, summaries: dict, attrs: dict, path) -> 
             nc.setncatts(attrs)
 
 
-def _nc_variable(nc, name: str, values: np.ndarray, dims: tuple) -> None:
+def _nc_variable(nc, name: str, values: np.ndarray, dims: tuple, compress: bool = True) -> None:
+    """One variable as xarray writes it: floats with NaN as the fill value, text as variable-length
+    strings, the long name and units of VARIABLES / COORDS."""
     fill = np.nan if values.dtype.kind == "f" else None  # as xarray writes floats: NaN marks missing
-    var = nc.createVariable(name, values.dtype, dims, zlib=True, complevel=4, fill_value=fill)
-    var[:] = values
+    if values.dtype.kind in "US":
+        var = nc.createVariable(name, str, dims)
+        var[:] = values.astype(object)
+    else:
+        var = nc.createVariable(name, values.dtype, dims, zlib=compress, complevel=4 if compress else None, fill_value=fill)
+        var[:] = values
     long_name, units = {**VARIABLES, **COORDS}.get(name, (None, ""))
     if long_name:
         var.setncatts({"long_name": long_name, **({"units": units} if units else {})})
@@ -242,13 +253,24 @@ def _nc_variable(nc, name: str, values: np.ndarray, dims: tuple) -> None:
 
 def read_allocations(path, expected_sha256: str | None = None, run_config: dict | None = None) -> dict:
     """{seed: {name: int ndarray (T, S)}} from an `allocate` output; with expected_sha256 (the hash of
-    the allocation params the reading rule expects) a file made from other params is refused."""
-    ds = read(path, "allocate", ("seed",))
-    check_made_from(ds, path, "allocate", expected_sha256, run_config)
-    names = [v[len("allocation_") :] for v in ds.data_vars if v.startswith("allocation_")]
-    if not names:
-        raise DataError(f"{path} is not a cisim 'allocate' file (no allocation variables); delete it and rerun: rule 'allocate' rebuilds it")
-    return {int(s): {n: ds[f"allocation_{n}"].sel(seed=s).values.astype(np.int64) for n in names} for s in ds.seed.values}
+    the allocation params the reading rule expects) a file made from other params is refused. Read
+    with netCDF4 alone, like `write_allocations` writes: a `simulate` job never imports xarray."""
+    import netCDF4
+
+    try:
+        nc = netCDF4.Dataset(path)
+    except Exception as e:  # as `read`: OSError/RuntimeError/ValueError for a truncated or foreign file
+        raise DataError(f"{path} is unreadable ({type(e).__name__}); delete it and rerun: rule 'allocate' rebuilds it") from None
+    with nc:
+        nc.set_auto_mask(False)
+        attrs = {k: nc.getncattr(k) for k in nc.ncattrs()}
+        _check_cisim_file(path, "allocate", attrs, nc.variables, ("seed",))
+        check_made_from(attrs, path, "allocate", expected_sha256, run_config)
+        names = [v[len("allocation_") :] for v in nc.variables if v.startswith("allocation_")]
+        if not names:
+            raise DataError(f"{path} is not a cisim 'allocate' file (no allocation variables); delete it and rerun: rule 'allocate' rebuilds it")
+        seeds = np.asarray(nc["seed"][:])
+        return {int(s): {n: np.asarray(nc[f"allocation_{n}"][i]).astype(np.int64) for n in names} for i, s in enumerate(seeds)}
 
 
 # ---------------------------------------------------------------- runs
@@ -259,6 +281,39 @@ def run_to_dataset(point: dict, label: str, results: dict, allocation_summary: d
     n_trajectories: length of the `trajectory` dimension (`sim.n_trajectories`), the same for every
     point of a study, so that points combine; a run with fewer samples than that stores NaN in the
     rows it has no sample for. None: the longest stored in `results`."""
+    data, coords, attrs = _run_contents(point, label, results, allocation_summary, attrs, n_trajectories)
+    return _annotate(xr.Dataset(data, coords=coords, attrs=attrs))
+
+
+def write_run(point: dict, label: str, results: dict, allocation_summary: dict, attrs: dict, n_trajectories: int | None,
+              path) -> None:
+    """Write `run_to_dataset(...)` to `path` with netCDF4 alone, as `write` would (xarray reads back
+    the identical dataset), atomically: a `simulate` job then never imports xarray and pandas
+    (most of a second per job; docs/benchmarks.md § 7g)."""
+    import netCDF4
+
+    data, coords, attrs = _run_contents(point, label, results, allocation_summary, attrs, n_trajectories)
+    dim_coords = {k: np.asarray(v) for k, v in coords.items() if not isinstance(v, tuple)}
+    other_coords = {k: (v[0], np.asarray(v[1])) for k, v in coords.items() if isinstance(v, tuple)}
+    sizes = {k: v.size for k, v in dim_coords.items()}
+    for dims, values in data.values():
+        sizes.update(zip(dims, np.shape(values)))
+    with atomic(path) as tmp:
+        with netCDF4.Dataset(tmp, "w", format="NETCDF4") as nc:
+            for dim, size in sizes.items():
+                nc.createDimension(dim, size)
+            for name, (dims, values) in data.items():
+                _nc_variable(nc, name, np.asarray(values), dims)
+                if other_coords:  # as xarray records non-dimension coordinates
+                    nc[name].setncattr("coordinates", " ".join(sorted(other_coords)))
+            for name, (dims, values) in [*((k, ((k,), v)) for k, v in dim_coords.items()), *other_coords.items()]:
+                _nc_variable(nc, name, values, dims, compress=False)
+            nc.setncatts(attrs)
+
+
+def _run_contents(point: dict, label: str, results: dict, allocation_summary: dict, attrs: dict,
+                  n_trajectories: int | None) -> tuple[dict, dict, dict]:
+    """(data {name: (dims, array)}, coords, attrs) of one run file (`run_to_dataset`)."""
     seeds = sorted({s for s, _ in results})
     zs = sorted({z for _, z in results})
     first = results[(seeds[0], zs[0])]
@@ -297,15 +352,14 @@ def run_to_dataset(point: dict, label: str, results: dict, allocation_summary: d
     values = {**{k: point[k] for k in POINT_COORDS if k in point}, "superposition_load": load}
     for key in POINT_COORDS:
         coords[key] = ("point", [values[key]])
-    ds = xr.Dataset(data, coords=coords, attrs={**attrs, "chi_convention": point.get("chi_convention", DEFAULT_CHI_CONVENTION)})
-    return _annotate(ds)
+    return data, coords, {**attrs, "chi_convention": point.get("chi_convention", DEFAULT_CHI_CONVENTION)}
 
 
 def read_run(path, expected_sha256: str | None = None, run_config: dict | None = None) -> xr.Dataset:
     """A `simulate` output; with expected_sha256 (the hash of the simulate params the reading rule
     expects for this point) a file made from other params is refused, naming the rebuild command."""
     ds = read(path, "simulate", REQUIRED_SUMMARY_COORDS)
-    check_made_from(ds, path, "simulate", expected_sha256, run_config)
+    check_made_from(ds.attrs, path, "simulate", expected_sha256, run_config)
     return ds
 
 

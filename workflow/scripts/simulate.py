@@ -23,5 +23,4 @@ attrs.update(forward=",".join(sorted({r.forward for r in results.values()})),
                                                         "batch_size": r.batch_size} for (s, z), r in results.items()}))
 # the whole job (build, prepare and every run): per-point time and memory limits (docs/benchmarks.md)
 attrs.update(job_seconds=round(time.perf_counter() - START, 1), peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
-ds = datasets.run_to_dataset(cfg["point"], snakemake.wildcards.point, results, diagnostics, attrs, cfg["sim"]["n_trajectories"])
-datasets.write(ds, snakemake.output[0])
+datasets.write_run(cfg["point"], snakemake.wildcards.point, results, diagnostics, attrs, cfg["sim"]["n_trajectories"], snakemake.output[0])
