@@ -40,8 +40,9 @@ from .files import WriteError, atomic  # noqa: F401  (WriteError: what `write` r
 
 
 class _Xarray:
-    """xarray, imported on first use: importing it (with pandas) takes most of a second, and an
-    `allocate` job, which writes its file with netCDF4 alone (`write_allocations`), never needs it."""
+    """xarray, imported on first use: importing it (with pandas) takes most of a second, and the
+    `allocate` and `simulate` jobs, which read and write their files with netCDF4 alone
+    (`write_allocations`, `read_allocations`, `write_run`), never need it."""
 
     def __getattr__(self, name):
         import xarray
@@ -289,7 +290,7 @@ def write_run(point: dict, label: str, results: dict, allocation_summary: dict, 
               path) -> None:
     """Write `run_to_dataset(...)` to `path` with netCDF4 alone, as `write` would (xarray reads back
     the identical dataset), atomically: a `simulate` job then never imports xarray and pandas
-    (most of a second per job; docs/benchmarks.md § 7g)."""
+    (most of a second per job; docs/benchmarks.md § 7g, § 7h)."""
     import netCDF4
 
     data, coords, attrs = _run_contents(point, label, results, allocation_summary, attrs, n_trajectories)
