@@ -66,7 +66,7 @@ def test_points_with_fewer_samples_than_n_trajectories_combine(tmp_path):
 def test_the_netcdf4_run_writer_gives_the_file_xarray_writes(tmp_path, n_trajectories):
     """`write_run` (no xarray in the job) and `write(run_to_dataset(...))` give files that read back
     identical (values, dtypes, coordinates, attributes), for real results with the noise
-    correlations' extra metrics and for hand-made ones with NaN trajectory rows."""
+    correlations' extra metrics and NaN trajectory rows (a z with fewer samples than trajectories)."""
     from cisim import construction, simulate
 
     from .conftest import tiny_spec
