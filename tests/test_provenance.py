@@ -120,6 +120,29 @@ print("xarray" in sys.modules, "pandas" in sys.modules)
     assert float(xr.load_dataset(tmp_path / "r.nc").mse_x_active.sum()) == 0.0
 
 
+def test_a_damaged_allocation_file_is_refused_in_one_line(tmp_path):
+    """Zeroed bytes inside an allocation file (it opens, a variable fails to read) or a truncated one:
+    one DataError naming the file and the rule that rebuilds it, never a bare netCDF error; a run
+    variable the netCDF4 writer cannot store as xarray would is refused before any file exists."""
+    attrs = datasets.provenance(config.to_json({"point": POINT}), rule="allocate")
+    path = tmp_path / "a.nc"
+    rng = np.random.default_rng(0)
+    summary = dict(max_overlap=1, mean_squared_overlap=0.1, mean_squared_overlap_formula=0.1, load_min=1, load_max=2)
+    datasets.write_allocations({0: {"main": rng.integers(400, size=(20000, 6))}}, {0: {"main": summary}}, attrs, path)
+    assert datasets.read_allocations(path, attrs["config_sha256"])[0]["main"].shape == (20000, 6)
+    good = path.read_bytes()
+    for damaged in (good[: len(good) // 2] + bytes(4096) + good[len(good) // 2 + 4096 :], good[: len(good) // 3]):
+        path.write_bytes(damaged)
+        with pytest.raises(datasets.DataError, match=r"a\.nc is unreadable .*rule 'allocate' rebuilds it") as e:
+            datasets.read_allocations(path, attrs["config_sha256"])
+        assert "\n" not in str(e.value)
+    flagged = SimpleNamespace(metrics={"nonfinite_count": np.zeros(3, int), "flags": np.zeros(3, bool), "active_fraction": np.zeros((3, 4))},
+                              x_true=np.zeros((1, 3, 2)), x_est=np.zeros((1, 3, 2)), n_samples=1)
+    with pytest.raises(TypeError, match="'flags' has dtype bool"):  # xarray would store it as int8 with a flag: not written alike
+        datasets.write_run(POINT, "p", {(0, 1): flagged}, {0: summary}, attrs, None, tmp_path / "r.nc")
+    assert not (tmp_path / "r.nc").exists()
+
+
 def test_a_file_made_from_other_params_is_refused_in_one_line_with_its_rebuild_command(tmp_path):
     path = tmp_path / "data/tiny/runs/main.nc"
     ds = fake_run(POINT, "main", 10, 5)

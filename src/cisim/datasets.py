@@ -200,9 +200,13 @@ def read(path: str | os.PathLike, rule: str, required: tuple = ()) -> xr.Dataset
     try:
         ds = xr.load_dataset(path, engine="netcdf4")
     except Exception as e:  # netCDF4 raises OSError/RuntimeError/ValueError for truncated files
-        raise DataError(f"{path} is unreadable ({type(e).__name__}); delete it and rerun: rule '{rule}' rebuilds it") from None
+        raise _unreadable(path, rule, e) from None
     _check_cisim_file(path, rule, ds.attrs, ds.variables, required)
     return ds
+
+
+def _unreadable(path, rule: str, error: Exception) -> DataError:
+    return DataError(f"{path} is unreadable ({type(error).__name__}); delete it and rerun: rule '{rule}' rebuilds it")
 
 
 def _check_cisim_file(path, rule: str, attrs, variables, required: tuple) -> None:
@@ -240,8 +244,10 @@ def write_allocations(allocations: dict, summaries: dict, attrs: dict, path) -> 
 def _nc_variable(nc, name: str, values: np.ndarray, dims: tuple, compress: bool = True) -> None:
     """One variable as xarray writes it: floats with NaN as the fill value, text as variable-length
     strings, the long name and units of VARIABLES / COORDS."""
+    if values.dtype.kind not in "fiuU":  # bool, bytes and objects: xarray would encode them otherwise
+        raise TypeError(f"variable {name!r} has dtype {values.dtype}: only numbers and text are written without xarray")
     fill = np.nan if values.dtype.kind == "f" else None  # as xarray writes floats: NaN marks missing
-    if values.dtype.kind in "US":
+    if values.dtype.kind == "U":
         var = nc.createVariable(name, str, dims)
         var[:] = values.astype(object)
     else:
@@ -258,20 +264,19 @@ def read_allocations(path, expected_sha256: str | None = None, run_config: dict 
     with netCDF4 alone, like `write_allocations` writes: a `simulate` job never imports xarray."""
     import netCDF4
 
-    try:
-        nc = netCDF4.Dataset(path)
-    except Exception as e:  # as `read`: OSError/RuntimeError/ValueError for a truncated or foreign file
-        raise DataError(f"{path} is unreadable ({type(e).__name__}); delete it and rerun: rule 'allocate' rebuilds it") from None
-    with nc:
-        nc.set_auto_mask(False)
-        attrs = {k: nc.getncattr(k) for k in nc.ncattrs()}
-        _check_cisim_file(path, "allocate", attrs, nc.variables, ("seed",))
-        check_made_from(attrs, path, "allocate", expected_sha256, run_config)
-        names = [v[len("allocation_") :] for v in nc.variables if v.startswith("allocation_")]
-        if not names:
-            raise DataError(f"{path} is not a cisim 'allocate' file (no allocation variables); delete it and rerun: rule 'allocate' rebuilds it")
-        seeds = np.asarray(nc["seed"][:])
-        return {int(s): {n: np.asarray(nc[f"allocation_{n}"][i]).astype(np.int64) for n in names} for i, s in enumerate(seeds)}
+    try:  # everything is read first: a damaged file can fail at any variable, not only when opened
+        with netCDF4.Dataset(path) as nc:
+            nc.set_auto_mask(False)
+            attrs = {k: nc.getncattr(k) for k in nc.ncattrs()}
+            arrays = {name: np.asarray(var[:]) for name, var in nc.variables.items()}
+    except Exception as e:  # as `read`: OSError/RuntimeError/ValueError for a truncated, damaged or foreign file
+        raise _unreadable(path, "allocate", e) from None
+    _check_cisim_file(path, "allocate", attrs, arrays, ("seed",))
+    check_made_from(attrs, path, "allocate", expected_sha256, run_config)
+    names = [v[len("allocation_") :] for v in arrays if v.startswith("allocation_")]
+    if not names:
+        raise DataError(f"{path} is not a cisim 'allocate' file (no allocation variables); delete it and rerun: rule 'allocate' rebuilds it")
+    return {int(s): {n: arrays[f"allocation_{n}"][i].astype(np.int64) for n in names} for i, s in enumerate(arrays["seed"])}
 
 
 # ---------------------------------------------------------------- runs

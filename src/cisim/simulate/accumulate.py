@@ -61,13 +61,9 @@ def device_statistics(xp, channels, inactive, listed=None) -> dict:
     for lo in range(0, T, tile):  # circuit tiles in order: sums add tile by tile, per sample
         hi = min(lo + tile, T)
         alpha = channels[0][lo:hi, :]
+        square = np.empty_like(alpha) if in_place else None
+        q = _payload_squares(channels, lo, hi, square)
         if in_place:  # zero the listed cells: the values of xp.where(mask, ·, 0) without a pass over the mask
-            # the same products and sums as below, written into reused arrays (x·x is np.square(x))
-            q = np.square(channels[1][lo:hi, :])
-            square = np.empty_like(q) if len(channels) > 2 else None
-            for x in channels[2:]:
-                q += np.square(x[lo:hi, :], out=square)
-            q = per_pair(q, len(channels) - 1)
             rows, cols = listed
             here = (rows >= lo) & (rows < hi)
             flat = (rows[here] - lo) * n_cols + cols[here]
@@ -77,10 +73,6 @@ def device_statistics(xp, channels, inactive, listed=None) -> dict:
             # counts of at most `tile` circuits: 16-bit sums are exact below 2¹⁶ and quicker
             false_on = np.add.reduce(on.view(np.uint8), axis=0, dtype=np.uint16 if tile < 2**16 else np.int64).astype(np.int64)
         else:
-            q = channels[1][lo:hi, :] * channels[1][lo:hi, :]
-            for x in channels[2:]:
-                q += x[lo:hi, :] * x[lo:hi, :]
-            q = per_pair(q, len(channels) - 1)
             mask = inactive[lo:hi, :]
             qi = xp.where(mask, q, 0.0)
             ai = xp.where(mask, alpha * alpha, 0.0)
@@ -95,6 +87,21 @@ def device_statistics(xp, channels, inactive, listed=None) -> dict:
         for k, v in (("max_x_inactive", xp.max(qi, axis=0)), ("max_alpha_inactive", xp.max(ai, axis=0))):
             maxima[k] = v if maxima[k] is None else xp.where(xp.isnan(v) | xp.isnan(maxima[k]), xp.nan, xp.maximum(maxima[k], v))
     return {k: to_numpy(v) for k, v in {**sums, **maxima}.items()}
+
+
+def _payload_squares(channels, lo: int, hi: int, square=None):
+    """‖x̂‖² per rotation pair (`metrics.per_pair`) of circuits [lo, hi): Σ_k x̂_k·x̂_k over the payload
+    channels, in channel order. `square`: a reusable numpy array of the tile's shape, into which
+    each square is written (np.square(x) is x·x: the same bits) instead of a fresh one."""
+    if square is None:
+        q = channels[1][lo:hi, :] * channels[1][lo:hi, :]
+        for x in channels[2:]:
+            q += x[lo:hi, :] * x[lo:hi, :]
+    else:
+        q = np.square(channels[1][lo:hi, :])
+        for x in channels[2:]:
+            q += np.square(x[lo:hi, :], out=square)
+    return per_pair(q, len(channels) - 1)
 
 
 def activity_counts(xp, X, offsets, bs: int, rectified: bool = True) -> tuple[np.ndarray, int]:

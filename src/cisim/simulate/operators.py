@@ -150,8 +150,9 @@ def zero_block_bands(W: np.ndarray, block_sizes) -> list:
     A block (i, j) of the circuits' blocks is skipped when it is exactly zero; consecutive output
     blocks reading the same span of input blocks share one band. The rotation circuits' on-indicator
     never reads the rotation neurons (post eq 5.1), so their two indicator blocks read half of
-    the input and the GEMM does 3/4 of the D² multiply-adds. Skipping exact zeros changes no term
-    of any sum.
+    the input and the GEMM does 3/4 of the D² multiply-adds. For finite activations skipping exact
+    zeros changes no term of any sum (an inf or NaN input no longer spreads, through 0·inf, into the
+    rows that do not read it).
     """
     offsets = [int(o) for o in block_offsets(block_sizes)]
     spans = []
@@ -168,7 +169,9 @@ def zero_block_bands(W: np.ndarray, block_sizes) -> list:
 
 class DenseOperator:
     """X (D, batch) ↦ W X: one GEMM per row band of W (`zero_block_bands`; without block sizes,
-    or when no block is zero, one GEMM of the whole matrix).
+    or when no block is zero, one GEMM of the whole matrix). On numpy the bands are views of the one
+    matrix (BLAS reads them with its row stride); elsewhere each band is its own contiguous array
+    (a GPU GEMM would copy a strided operand at every call), 3/4 of the matrix's memory.
 
     block_sizes : the circuits' block widths (a factored layer knows its own)."""
 
@@ -182,8 +185,10 @@ class DenseOperator:
         D = W.shape[0]
         bands = zero_block_bands(W, block_sizes) if sum(block_sizes) == D == W.shape[1] else [(0, D, 0, D)]
         self.D = D
-        W = xp.asarray(W)  # the bands are views of it (BLAS reads them with the full row stride): no copies
-        self.bands = [(r0, r1, c0, c1, W[r0:r1, c0:c1]) for r0, r1, c0, c1 in bands]
+        if is_numpy_namespace(xp):
+            self.bands = [(r0, r1, c0, c1, W[r0:r1, c0:c1]) for r0, r1, c0, c1 in bands]
+        else:
+            self.bands = [(r0, r1, c0, c1, xp.asarray(np.ascontiguousarray(W[r0:r1, c0:c1]))) for r0, r1, c0, c1 in bands]
         self.multiply_adds = sum((r1 - r0) * (c1 - c0) for r0, r1, c0, c1 in bands)
 
     def __call__(self, X):
@@ -191,7 +196,7 @@ class DenseOperator:
         if len(self.bands) == 1 and self.bands[0][:4] == (0, self.D, 0, self.D):
             return xp.matmul(self.bands[0][4], X)
         if is_numpy_namespace(xp):
-            Y = np.empty((self.D, *X.shape[1:]), dtype=X.dtype)
+            Y = np.empty((self.D, *X.shape[1:]), dtype=np.result_type(self.bands[0][4].dtype, X.dtype))
             for r0, r1, c0, c1, Wb in self.bands:
                 if c1 > c0:
                     np.matmul(Wb, X[c0:c1], out=Y[r0:r1])
