@@ -7,7 +7,8 @@ largest network), prints
     its GEMMs do (the zero blocks skipped, `operators.DenseOperator`) and % of that rate;
   * the whole simulation (`simulate.run`: embedding, every layer, read-outs, streaming metrics)
     with the dense and with the structured path: samples·layers per second, GFLOP/s counted as
-    the dense GEMM flops 2·D² per weight layer (the work the dense path does), % of the matmul
+    the dense GEMM flops 2·D² per weight layer (the work the cost model charges the dense path; its
+    GEMMs do 3/4 of it, the zero blocks skipped), % of the matmul
     rate, and the time split;
   * peak memory.
 Usage: .venv/bin/python benchmarks/forward_rate.py [--threads 2] [--samples 8192] [--batch 512]

@@ -45,10 +45,12 @@ print(f"float32 ({D} × {D}) @ ({D} × 512) on one BLAS thread: {alone:.0f} GFLO
 start = time.perf_counter()
 prepared = simulate.prepare(network, circuits, np.dtype(args.dtype), args.forward)
 print(f"prepare: {prepared.seconds:.2f} s; {prepared.plan.path}: {prepared.plan.summary}")
+padded = 0  # samples the GEMMs ran: every batch is `batch_size` columns wide
 for z in (1, 2, 3):
     inputs = simulate.sample_inputs(T, z, 100 * T, np.random.default_rng([args.seed, z]), exhaustive=(z == 1))
     r = simulate.run(network, circuits, inputs, batch_size=args.batch_size, dtype=np.dtype(args.dtype), forward=args.forward, prepared=prepared)
     m = r.metrics
+    padded += -(-inputs.n_samples // r.batch_size) * r.batch_size
     print(f"z={z}: {inputs.n_samples} samples in {r.seconds:.2f} s ({inputs.n_samples * L / r.seconds:,.0f} sample-layers/s), "
           f"forward {r.forward}, read-out {r.readout}, batch {r.batch_size}")
     print("  layer            " + " ".join(f"{l:>8d}" for l in range(L + 1)))
@@ -57,7 +59,6 @@ for z in (1, 2, 3):
     print("  mse_x_inactive   " + " ".join(f"{v:8.4f}" for v in m["mse_x_inactive"]))
     print("  false_on_rate    " + " ".join(f"{v:8.4f}" for v in m["false_on_rate"]))
 wall = time.perf_counter() - start
-padded = sum(-(-n // 512) * 512 for n in (T, 100 * T, 100 * T))  # samples with each batch's padding (an upper bound)
 gemm = 2 * sum(op.multiply_adds for op in prepared.plan.ops if op.path == "dense") * padded / 1e9
 after = matmul_gflops(n=D, rows=2048, repeats=10)
 print(f"total wall time (from prepare): {wall:.2f} s; peak memory: {peak_rss_mb():.0f} MB; load average {load_average()}")

@@ -130,8 +130,7 @@ def retain_freed_memory() -> bool:
         if platform.libc_ver()[0] == "glibc":
             try:
                 libc = ctypes.CDLL("libc.so.6")
-                _retained = bool(libc.mallopt(_M_MMAP_THRESHOLD, REUSE_BELOW_BYTES)) and bool(
-                    libc.mallopt(_M_TRIM_THRESHOLD, TRIM_ABOVE_BYTES))
-            except (OSError, AttributeError):  # a glibc without the symbol, or not loadable by that name
-                _retained = False
+            except OSError:  # a glibc not loadable by that name
+                return _retained
+            _retained = bool(libc.mallopt(_M_MMAP_THRESHOLD, REUSE_BELOW_BYTES)) and bool(libc.mallopt(_M_TRIM_THRESHOLD, TRIM_ABOVE_BYTES))
     return _retained

@@ -67,29 +67,21 @@ DENSE_BUDGET_BYTES = int(float(os.environ.get("CISIM_DENSE_BUDGET_GB", "3")) * 2
 def combine(blocks, row):
     """Σ_i row[i]·blocks[i] over the non-zero coefficients, always in this order (so that the
     structured layers and the read-outs produce bit-identical channels)."""
-    out = None
-    fresh = False  # numpy: once `out` is our own array, the terms are added into it in place
+    out, own = None, False  # own: `out` is an array made here, which numpy may then update in place
     for i, r in enumerate(row):
         if r == 0.0:
             continue
         if out is None:
-            out = blocks[i] if r == 1.0 else float(r) * blocks[i]
-            fresh = r != 1.0 and isinstance(out, np.ndarray)
-        elif fresh:
-            if r == 1.0:
-                out += blocks[i]
-            elif r == -1.0:
-                out -= blocks[i]
+            out, own = (blocks[i], False) if r == 1.0 else (float(r) * blocks[i], True)
+            continue
+        term = blocks[i] if r in (1.0, -1.0) else float(r) * blocks[i]
+        if own and isinstance(out, np.ndarray):
+            if r == -1.0:
+                out -= term
             else:
-                out += float(r) * blocks[i]
+                out += term
         else:
-            if r == 1.0:
-                out = out + blocks[i]
-            elif r == -1.0:
-                out = out - blocks[i]  # = out + (−1)·b exactly
-            else:
-                out = out + float(r) * blocks[i]
-            fresh = isinstance(out, np.ndarray)
+            out, own = (out - term if r == -1.0 else out + term), True  # out − b = out + (−1)·b exactly
     return out if out is not None else 0.0 * blocks[0]
 
 
